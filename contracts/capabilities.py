@@ -1,0 +1,77 @@
+"""SPEC §5.4 — capabilities by account type and certification. The one definition, used everywhere."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    CHAT_LIST_MESSAGES = "chat_list_messages"
+    SUBSCRIPTION_FOLDER_MESSAGES = "subscription_folder_messages"
+    MASS_SEND = "mass_send"
+    PASSIVE_REPLY = "passive_reply"
+    CUSTOM_MENU = "custom_menu"
+    ADVANCED_INTERFACES = "advanced_interfaces"
+    WECHAT_PAY = "wechat_pay"
+
+
+SUBSCRIPTION = "subscription"
+SERVICE = "service"
+
+# (type, certified) → capabilities, exactly the FAQ 9 table.
+MATRIX: dict[tuple[str, bool], frozenset[Capability]] = {
+    (SUBSCRIPTION, False): frozenset(
+        {Capability.SUBSCRIPTION_FOLDER_MESSAGES, Capability.MASS_SEND, Capability.PASSIVE_REPLY}
+    ),
+    (SUBSCRIPTION, True): frozenset(
+        {
+            Capability.SUBSCRIPTION_FOLDER_MESSAGES,
+            Capability.MASS_SEND,
+            Capability.PASSIVE_REPLY,
+            Capability.CUSTOM_MENU,
+        }
+    ),
+    (SERVICE, False): frozenset(
+        {
+            Capability.CHAT_LIST_MESSAGES,
+            Capability.MASS_SEND,
+            Capability.PASSIVE_REPLY,
+            Capability.CUSTOM_MENU,
+        }
+    ),
+    (SERVICE, True): frozenset(
+        {
+            Capability.CHAT_LIST_MESSAGES,
+            Capability.MASS_SEND,
+            Capability.PASSIVE_REPLY,
+            Capability.CUSTOM_MENU,
+            Capability.ADVANCED_INTERFACES,
+            Capability.WECHAT_PAY,
+        }
+    ),
+}
+
+# Mass-send quota (R-MSG-23): how many sends per calendar period, Asia/Shanghai.
+MASS_SEND_QUOTA: dict[str, tuple[int, str]] = {SUBSCRIPTION: (1, "day"), SERVICE: (4, "month")}
+
+# The nine advanced interfaces (FAQ 9), as the /cgi-bin path prefixes that belong to them.
+ADVANCED_INTERFACE_PATHS: tuple[str, ...] = (
+    "/cgi-bin/message/custom/",  # customer-service messages
+    "/cgi-bin/qrcode/",  # QR codes with parameters
+    "/cgi-bin/user/",  # user info and follower list
+    "/cgi-bin/tags/",  # user grouping / tags
+    "/cgi-bin/groups/",
+    "/cgi-bin/media/",  # media upload / download
+    "/cgi-bin/media/voice/",  # speech recognition
+)
+
+
+def capabilities(account_type: str | None, certified: bool, status: str) -> list[str]:
+    """Capabilities of an account; none unless it is approved (R-REG-19, R-DER-04)."""
+    if status != "approved" or account_type not in (SUBSCRIPTION, SERVICE):
+        return []
+    return sorted(c.value for c in MATRIX[(account_type, certified)])
+
+
+def has(caps: list[str] | frozenset[str], capability: Capability) -> bool:
+    return capability.value in caps

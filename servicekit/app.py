@@ -1,0 +1,213 @@
+"""The app factory every service uses: lifespan, errors, health, request ids, lifecycle hooks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.script import ScriptDirectory
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy import MetaData, text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from contracts.lifecycle import (
+    CLOCK_HOOK_PATH,
+    RESET_PATH,
+    ClockEvent,
+    ClockHookRequest,
+    ClockHookResponse,
+    Readiness,
+    ResetResponse,
+)
+from servicekit.db import SessionDep, make_engine, make_sessionmaker
+from servicekit.errors import DependencyDown, SandboxError
+from servicekit.http import make_peer_clients
+from servicekit.logs import RequestContextMiddleware, configure_logging
+from servicekit.settings import ServiceSettings
+
+VERSION = "0.1.0"
+ROOT = Path(__file__).resolve().parent.parent
+ClockHook = Callable[[AsyncSession, ClockHookRequest], Awaitable[list[ClockEvent]]]
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+
+log = logging.getLogger("servicekit")
+
+
+@dataclass
+class ServiceSpec:
+    """What a service hands to `create_app`."""
+
+    name: str
+    settings: ServiceSettings
+    routers: Sequence[APIRouter]
+    metadata: Sequence[MetaData]
+    migrations_section: str
+    clock_hook: ClockHook | None = None
+    extra_lifespan: Lifespan | None = None
+    description: str = ""
+    peers: Sequence[str] = field(default_factory=tuple)
+
+
+def migration_head(section: str) -> str | None:
+    cfg = Config(str(ROOT / "alembic.ini"), ini_section=section)
+    cfg.set_main_option("script_location", str(ROOT / cfg.get_main_option("script_location", "")))
+    return ScriptDirectory.from_config(cfg).get_current_head()
+
+
+def is_cgi(request: Request) -> bool:
+    return request.url.path.startswith("/cgi-bin")
+
+
+def render_error(request: Request, exc: SandboxError) -> JSONResponse:
+    if is_cgi(request):
+        return JSONResponse(exc.cgi_body(), status_code=200)
+    return JSONResponse(exc.body(), status_code=exc.instance_status)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(SandboxError)
+    async def sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
+        return render_error(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        first = errors[0] if errors else {}
+        loc = [str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path", "header")]
+        if first.get("type") == "json_invalid":
+            err: SandboxError = SandboxError("请求体不是合法的 JSON", code="malformed_json", errcode=47001)
+        else:
+            err = SandboxError(
+                f"{'.'.join(loc) or '请求'}: {first.get('msg', '格式有误')}",
+                code="validation_error",
+                status=422,
+                field=".".join(loc) or None,
+                errcode=47001,
+            )
+        return render_error(request, err)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        err = SandboxError(
+            str(exc.detail) if exc.status_code != 404 else "没有这个接口",
+            code=codes.get(exc.status_code, "http_error"),
+            status=exc.status_code,
+            errcode={404: 40066, 405: 43002}.get(exc.status_code),
+        )
+        return render_error(request, err)
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
+        log.warning("integrity error: %s", exc.orig)
+        return render_error(request, SandboxError("与已有数据冲突", code="conflict", status=409))
+
+    @app.exception_handler(DBAPIError)
+    async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        log.error("database error: %s", exc.orig)
+        return render_error(request, DependencyDown("数据库暂时不可用", code="database_unavailable"))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error")
+        return render_error(
+            request, SandboxError("服务内部错误", code="internal_error", status=500, errcode=-1)
+        )
+
+
+def lifecycle_router(spec: ServiceSpec) -> APIRouter:
+    router = APIRouter(tags=["lifecycle"])
+    head = migration_head(spec.migrations_section)
+    tables = [t for md in spec.metadata for t in md.sorted_tables]
+    version_table = f'"{spec.migrations_section}".alembic_version'
+
+    @router.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok", "service": spec.name}
+
+    @router.get("/readyz", response_model=Readiness)
+    async def readyz(request: Request) -> JSONResponse:
+        database, current = "ok", None
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+                current = (await conn.execute(text(f"SELECT version_num FROM {version_table}"))).scalar()
+        except Exception as exc:  # any failure here is "not ready", reported, never raised
+            database = "ok" if current is None and "alembic_version" in str(exc) else "unavailable"
+        at_head = current == head
+        status = "ok" if database == "ok" and at_head else "unavailable"
+        body = Readiness(
+            service=spec.name,
+            status=status,
+            version=VERSION,
+            database=database,
+            migrations={"current": current, "head": head, "at_head": at_head},
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if status == "ok" else 503)
+
+    @router.post(CLOCK_HOOK_PATH, response_model=ClockHookResponse, tags=["internal"])
+    async def clock_hook(payload: ClockHookRequest, session: SessionDep) -> ClockHookResponse:
+        events = await spec.clock_hook(session, payload) if spec.clock_hook else []
+        return ClockHookResponse(events=sorted(events, key=lambda e: e.at))
+
+    @router.post(RESET_PATH, response_model=ResetResponse, tags=["internal"])
+    async def reset(session: SessionDep) -> ResetResponse:
+        if tables:
+            names = ", ".join(f'"{t.schema}"."{t.name}"' for t in tables)
+            await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return ResetResponse(service=spec.name, tables=len(tables))
+
+    return router
+
+
+def create_app(spec: ServiceSpec) -> FastAPI:
+    configure_logging(spec.settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = make_engine(spec.settings.async_database_url, pool_size=spec.settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.peers = make_peer_clients(spec.settings, spec.peers)
+        try:
+            if spec.extra_lifespan:
+                async with spec.extra_lifespan(app):
+                    yield
+            else:
+                yield
+        finally:
+            for client in app.state.peers.values():
+                await client.aclose()
+            await engine.dispose()
+
+    app = FastAPI(
+        title=f"mpsandbox {spec.name}",
+        version=VERSION,
+        description=spec.description,
+        lifespan=lifespan,
+    )
+    app.state.settings = spec.settings
+    app.state.service_name = spec.name
+    install_error_handlers(app)
+    app.include_router(lifecycle_router(spec))
+    for router in spec.routers:
+        app.include_router(router)
+    app.add_middleware(RequestContextMiddleware, service=spec.name)
+    return app
+
+
+def peer(request: Request, name: str) -> Any:
+    """The shared httpx client for a peer service, built in lifespan."""
+    try:
+        return request.app.state.peers[name]
+    except KeyError as exc:  # a wiring mistake, not user input
+        raise DependencyDown(f"peer {name} is not configured") from exc

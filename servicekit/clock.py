@@ -1,0 +1,169 @@
+"""The sandbox clock: one per namespace, real time plus an offset, optionally frozen.
+
+The table lives in the `sandbox` schema owned by servicekit (migrated by the `sandbox` alembic
+section). Every service reads it; only the scheduler's clock API writes it (through the functions
+below). Set-based queries use the SQL twin `sandbox.clock_now(namespace)`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, func, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from servicekit.db import NAMING_CONVENTION
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_NAMESPACE = "default"
+SCHEMA = "sandbox"
+
+metadata = MetaData(schema=SCHEMA, naming_convention=NAMING_CONVENTION)
+
+namespaces = Table(
+    "namespaces",
+    metadata,
+    Column("namespace", String(64), primary_key=True),
+    Column("offset_seconds", Float, nullable=False, server_default=text("0")),
+    Column("frozen_at", DateTime(timezone=True), nullable=True),
+    Column("review_policy", String(32), nullable=True),
+    Column("last_swept_at", DateTime(timezone=True), nullable=True),
+)
+
+CLOCK_NOW_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION {SCHEMA}.clock_now(ns text) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+        (SELECT coalesce(n.frozen_at, clock_timestamp() + make_interval(secs => n.offset_seconds))
+           FROM {SCHEMA}.namespaces n WHERE n.namespace = ns),
+        clock_timestamp())
+$$
+"""
+
+
+def real_now() -> datetime:
+    """Wall-clock time. The only place allowed to read it; business code uses `now()`."""
+    return datetime.now(UTC)
+
+
+def sql_now(namespace: ColumnElement[str] | str) -> ColumnElement[datetime]:
+    """`sandbox.clock_now(namespace)` for set-based queries (namespace may be a column)."""
+    return func.sandbox.clock_now(namespace, type_=DateTime(timezone=True))
+
+
+class ClockState:
+    __slots__ = ("frozen", "namespace", "now", "offset_seconds")
+
+    def __init__(self, namespace: str, now: datetime, frozen: bool, offset_seconds: float) -> None:
+        self.namespace = namespace
+        self.now = now
+        self.frozen = frozen
+        self.offset_seconds = offset_seconds
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "namespace": self.namespace,
+            "now": self.now.astimezone(SHANGHAI).isoformat(),
+            "frozen": self.frozen,
+            "offset_seconds": self.offset_seconds,
+        }
+
+
+async def state(session: AsyncSession, namespace: str) -> ClockState:
+    row = (
+        await session.execute(
+            select(namespaces.c.offset_seconds, namespaces.c.frozen_at).where(
+                namespaces.c.namespace == namespace
+            )
+        )
+    ).first()
+    wall = real_now()
+    if row is None:
+        return ClockState(namespace, wall, False, 0.0)
+    offset, frozen_at = row
+    if frozen_at is not None:
+        return ClockState(namespace, frozen_at, True, (frozen_at - wall).total_seconds())
+    return ClockState(namespace, wall + timedelta(seconds=offset), False, offset)
+
+
+async def now(session: AsyncSession, namespace: str = DEFAULT_NAMESPACE) -> datetime:
+    """Business time of a namespace (UTC-aware)."""
+    return (await state(session, namespace)).now
+
+
+async def _lock(session: AsyncSession, namespace: str) -> None:
+    await session.execute(
+        insert(namespaces).values(namespace=namespace).on_conflict_do_nothing(index_elements=["namespace"])
+    )
+    await session.execute(
+        select(namespaces.c.namespace).where(namespaces.c.namespace == namespace).with_for_update()
+    )
+
+
+async def set_time(session: AsyncSession, namespace: str, target: datetime) -> ClockState:
+    """Move a namespace's clock to `target` (caller checks it is forward). Keeps frozen state."""
+    await _lock(session, namespace)
+    current = await state(session, namespace)
+    if current.frozen:
+        await session.execute(
+            namespaces.update().where(namespaces.c.namespace == namespace).values(frozen_at=target)
+        )
+    else:
+        offset = (target - real_now()).total_seconds()
+        await session.execute(
+            namespaces.update().where(namespaces.c.namespace == namespace).values(offset_seconds=offset)
+        )
+    return await state(session, namespace)
+
+
+async def freeze(session: AsyncSession, namespace: str) -> ClockState:
+    await _lock(session, namespace)
+    current = await state(session, namespace)
+    if not current.frozen:
+        await session.execute(
+            namespaces.update().where(namespaces.c.namespace == namespace).values(frozen_at=current.now)
+        )
+    return await state(session, namespace)
+
+
+async def unfreeze(session: AsyncSession, namespace: str) -> ClockState:
+    await _lock(session, namespace)
+    current = await state(session, namespace)
+    if current.frozen:
+        offset = (current.now - real_now()).total_seconds()
+        await session.execute(
+            namespaces.update()
+            .where(namespaces.c.namespace == namespace)
+            .values(frozen_at=None, offset_seconds=offset)
+        )
+    return await state(session, namespace)
+
+
+async def review_policy(session: AsyncSession, namespace: str, default: str) -> str:
+    """The namespace's review policy (SPEC §3.4), falling back to MPSANDBOX_REVIEW_POLICY."""
+    value = await session.scalar(
+        select(namespaces.c.review_policy).where(namespaces.c.namespace == namespace)
+    )
+    return value or default
+
+
+async def set_review_policy(session: AsyncSession, namespace: str, policy: str) -> None:
+    await session.execute(
+        insert(namespaces)
+        .values(namespace=namespace, review_policy=policy)
+        .on_conflict_do_update(index_elements=["namespace"], set_={"review_policy": policy})
+    )
+
+
+async def known_namespaces(session: AsyncSession) -> list[str]:
+    rows = (await session.execute(select(namespaces.c.namespace))).scalars().all()
+    return sorted({DEFAULT_NAMESPACE, *rows})
+
+
+def shanghai_date(moment: datetime) -> datetime:
+    """Midnight (00:00 Asia/Shanghai) of the calendar day holding `moment`, as an aware datetime."""
+    local = moment.astimezone(SHANGHAI)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -1,0 +1,63 @@
+"""httpx clients for peer services: explicit timeouts, request-id propagation, error mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import httpx
+
+from servicekit.context import REQUEST_ID_HEADER, request_id_var
+from servicekit.errors import DependencyDown, SandboxError
+from servicekit.settings import CommonSettings
+
+
+async def _add_request_id(request: httpx.Request) -> None:
+    rid = request_id_var.get()
+    if rid and rid != "-" and REQUEST_ID_HEADER not in request.headers:
+        request.headers[REQUEST_ID_HEADER] = rid
+
+
+def make_client(base_url: str, *, timeout: float = 10.0, **kwargs: Any) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        event_hooks={"request": [_add_request_id]},
+        **kwargs,
+    )
+
+
+def make_peer_clients(settings: CommonSettings, names: Iterable[str]) -> dict[str, httpx.AsyncClient]:
+    urls = settings.peer_urls()
+    return {name: make_client(urls[name], timeout=settings.peer_timeout_seconds) for name in names}
+
+
+async def call_peer(
+    client: httpx.AsyncClient, method: str, path: str, *, service: str, **kwargs: Any
+) -> httpx.Response:
+    """One peer call. Transport failures and 5xx become 503; 4xx bodies re-raise as SandboxError."""
+    try:
+        response = await client.request(method, path, **kwargs)
+    except httpx.TransportError as exc:
+        raise DependencyDown(f"{service} 服务暂时不可用", code=f"{service}_unavailable") from exc
+    if response.status_code >= 500:
+        raise DependencyDown(f"{service} 服务暂时不可用", code=f"{service}_unavailable")
+    if response.status_code >= 400:
+        raise peer_error(response)
+    return response
+
+
+def peer_error(response: httpx.Response) -> SandboxError:
+    try:
+        error = response.json().get("error", {})
+    except ValueError:
+        error = {}
+    extra = {k: v for k, v in error.items() if k not in ("code", "message", "field")}
+    return SandboxError(
+        error.get("message"),
+        code=error.get("code", "peer_error"),
+        status=response.status_code,
+        field=error.get("field"),
+        **extra,
+    )

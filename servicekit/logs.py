@@ -1,0 +1,84 @@
+"""One-line structured logs; the access line is written off the event loop (QueueHandler)."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import queue
+import sys
+import time
+import uuid
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from servicekit.context import REQUEST_ID_HEADER, request_id_var
+
+_configured = False
+
+
+def configure_logging(level: str = "info") -> None:
+    global _configured
+    if _configured:
+        return
+    _configured = True
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    listener = logging.handlers.QueueListener(q, handler)
+    listener.start()
+    root = logging.getLogger()
+    root.handlers = [logging.handlers.QueueHandler(q)]
+    root.setLevel(level.upper())
+    for noisy in ("uvicorn.access", "httpx", "httpcore", "apscheduler.executors.default"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def new_request_id() -> str:
+    return uuid.uuid4().hex[:16]
+
+
+class RequestContextMiddleware:
+    """Keeps or creates X-Request-Id, echoes it, and writes one access line per request.
+
+    Only the path is logged — never the query string, which carries secrets and tokens.
+    """
+
+    def __init__(self, app: ASGIApp, *, service: str) -> None:
+        self.app = app
+        self.log = logging.getLogger(f"{service}.access")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        rid = ""
+        for key, value in scope["headers"]:
+            if key == b"x-request-id":
+                rid = value.decode("latin-1")[:64]
+                break
+        rid = rid or new_request_id()
+        token = request_id_var.set(rid)
+        started = time.perf_counter()
+        status = 500
+        header = (REQUEST_ID_HEADER.lower().encode(), rid.encode("latin-1"))
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = (time.perf_counter() - started) * 1000
+            self.log.info(
+                "rid=%s %s %s status=%s ms=%.1f", rid, scope["method"], scope["path"], status, elapsed
+            )
+            request_id_var.reset(token)
+
+
+def log_extra(**fields: Any) -> str:
+    return " ".join(f"{k}={v}" for k, v in fields.items())

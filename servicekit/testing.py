@@ -1,0 +1,130 @@
+"""Test helpers: a throwaway PostgreSQL, migrated; apps wired to a rolled-back connection."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
+
+import asyncpg
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+
+from servicekit.db import make_engine
+from servicekit.migrate import upgrade_all
+from servicekit.settings import to_asyncpg_url
+
+
+class TestDatabase:
+    """A fresh database on TEST_DATABASE_URL's server, or on an embedded pgserver instance."""
+
+    __test__ = False
+
+    def __init__(self) -> None:
+        self._server: Any = None
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        self.admin_url = ""
+        self.url = ""
+        self.name = f"mpsandbox_test_{uuid.uuid4().hex[:10]}"
+
+    def start(self) -> str:
+        base = os.environ.get("TEST_DATABASE_URL")
+        if not base:
+            import pgserver
+
+            self._tmp = tempfile.TemporaryDirectory(prefix="mpsandbox-testdb-")
+            self._server = pgserver.get_server(self._tmp.name, cleanup_mode="stop")
+            base = self._server.get_uri()
+        self.admin_url = base
+        asyncio.run(self._create())
+        self.url = _with_database(base, self.name)
+        upgrade_all(self.url)
+        return self.url
+
+    async def _create(self) -> None:
+        conn = await asyncpg.connect(_plain(self.admin_url))
+        try:
+            await conn.execute(f'CREATE DATABASE "{self.name}"')
+        finally:
+            await conn.close()
+
+    async def _drop(self) -> None:
+        conn = await asyncpg.connect(_plain(self.admin_url))
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+    def stop(self) -> None:
+        try:
+            asyncio.run(self._drop())
+        finally:
+            if self._server is not None:
+                self._server.cleanup()
+            if self._tmp is not None:
+                self._tmp.cleanup()
+
+
+def _plain(url: str) -> str:
+    return url.replace("postgresql+asyncpg://", "postgresql://")
+
+
+def _with_database(url: str, name: str) -> str:
+    """Swap the database name in a libpq URL, keeping query parameters (pgserver's socket host)."""
+    head, _, query = url.partition("?")
+    scheme, _, rest = head.partition("://")
+    authority, _, _ = rest.partition("/")
+    return f"{scheme}://{authority}/{name}" + (f"?{query}" if query else "")
+
+
+def test_engine(url: str) -> AsyncEngine:
+    return make_engine(to_asyncpg_url(url), pool_size=5)
+
+
+@asynccontextmanager
+async def rolled_back(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection whose outer transaction is rolled back: every test leaves the database as found."""
+    async with engine.connect() as conn:
+        trans = await conn.begin()
+        try:
+            yield conn
+        finally:
+            if trans.is_active:
+                await trans.rollback()
+
+
+def wire_app(
+    app: FastAPI,
+    *,
+    connection: AsyncConnection | None = None,
+    engine: AsyncEngine | None = None,
+    peers: Mapping[str, httpx.AsyncClient] | None = None,
+) -> FastAPI:
+    """Give an app the state its lifespan would build, bound to a test connection or engine.
+
+    With `connection`, sessions join its transaction through savepoints (rolled back per test).
+    """
+    if connection is not None:
+        app.state.engine = connection.engine
+        app.state.sessionmaker = async_sessionmaker(
+            bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+        )
+    elif engine is not None:
+        app.state.engine = engine
+        app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+    app.state.peers = dict(peers or {})
+    return app
+
+
+def asgi_client(app: FastAPI, base_url: str = "http://testserver", **kwargs: Any) -> httpx.AsyncClient:
+    """An httpx client calling the app in-process (no lifespan: use `wire_app` first)."""
+    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, **kwargs)
+
+
+async def session_for(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession:
+    return sessionmaker()

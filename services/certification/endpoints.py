@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from contracts.certification.client import RECORD_PATH, SUMMARY_PATH
+from contracts.certification.schemas import CertificationSummary, RecordCertification
+from services.certification import service
+from servicekit.db import SessionDep
+
+internal = APIRouter(tags=["internal"])
+
+
+@internal.put(RECORD_PATH, response_model=CertificationSummary)
+async def record_certification(
+    account_id: str, body: RecordCertification, session: SessionDep
+) -> CertificationSummary:
+    """Record a granted certification (used by fixtures until the application flow exists)."""
+    return await service.record_certification(session, account_id, body)
+
+
+@internal.get(SUMMARY_PATH, response_model=CertificationSummary)
+async def certification_summary(account_id: str, session: SessionDep) -> CertificationSummary:
+    return await service.certification_summary(session, account_id)

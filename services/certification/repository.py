@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.certification.models import Certification
+
+
+async def get(session: AsyncSession, account_id: str) -> Certification | None:
+    return await session.scalar(select(Certification).where(Certification.account_id == account_id))
+
+
+async def upsert(
+    session: AsyncSession, *, account_id: str, name: str, text: str, at: datetime
+) -> Certification:
+    stmt = (
+        insert(Certification)
+        .values(account_id=account_id, certified_name=name, certification_text=text, certified_at=at)
+        .on_conflict_do_update(
+            index_elements=["account_id"],
+            set_={"certified_name": name, "certification_text": text, "certified_at": at},
+        )
+        .returning(Certification)
+    )
+    return (await session.execute(stmt)).scalar_one()

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.certification.schemas import CertificationSummary, RecordCertification
+from services.certification import repository
+from servicekit import clock
+
+
+def _summary(account_id: str, row: repository.Certification | None) -> CertificationSummary:
+    if row is None:
+        return CertificationSummary(account_id=account_id, certified=False)
+    return CertificationSummary(
+        account_id=account_id,
+        certified=True,
+        certified_name=row.certified_name,
+        certification_text=row.certification_text,
+        certified_at=row.certified_at,
+    )
+
+
+async def record_certification(
+    session: AsyncSession, account_id: str, body: RecordCertification
+) -> CertificationSummary:
+    at = await clock.now(session, body.namespace)
+    text = body.certification_text or f"{body.certified_name}（政府机构认证）"
+    row = await repository.upsert(session, account_id=account_id, name=body.certified_name, text=text, at=at)
+    return _summary(account_id, row)
+
+
+async def certification_summary(session: AsyncSession, account_id: str) -> CertificationSummary:
+    return _summary(account_id, await repository.get(session, account_id))

@@ -1,0 +1,47 @@
+"""Typed client for messaging's internal endpoints."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from contracts.messaging.schemas import AccountStats, OutboxEntry, OutboxRequest
+from servicekit.errors import DependencyDown
+from servicekit.http import call_peer
+
+OUTBOX_PATH = "/internal/outbox"
+ACCOUNT_STATS_PATH = "/internal/accounts/{account_id}/stats"
+
+
+class MessagingClient:
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
+
+    async def send(self, message: OutboxRequest, *, attempts: int = 3) -> OutboxEntry:
+        """Record a message; retried on transport failure — the key makes retries safe."""
+        for attempt in range(attempts):
+            try:
+                response = await call_peer(
+                    self._client,
+                    "POST",
+                    OUTBOX_PATH,
+                    service="messaging",
+                    json=message.model_dump(mode="json"),
+                )
+                return OutboxEntry.model_validate(response.json())
+            except DependencyDown:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.2 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    async def account_stats(self, account_id: str, *, namespace: str = "default") -> AccountStats:
+        response = await call_peer(
+            self._client,
+            "GET",
+            ACCOUNT_STATS_PATH.format(account_id=account_id),
+            service="messaging",
+            params={"namespace": namespace},
+        )
+        return AccountStats.model_validate(response.json())

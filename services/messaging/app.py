@@ -1,0 +1,36 @@
+"""Messaging (发布) service: `uvicorn services.messaging.app:app`.
+
+Split along its seams: outbox/ (every message leaving the platform, notification centre),
+followers/ (simulated users, tags), materials/ (materials and media), mass/ (mass send jobs).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from services.messaging.config import MessagingSettings
+from services.messaging.followers import endpoints as followers
+from services.messaging.mass import endpoints as mass
+from services.messaging.mass.jobs import job_runner
+from services.messaging.materials import endpoints as materials
+from services.messaging.models import Base
+from services.messaging.outbox import endpoints as outbox
+from servicekit.app import ServiceSpec, create_app
+
+
+def build_app(settings: MessagingSettings | None = None) -> FastAPI:
+    return create_app(
+        ServiceSpec(
+            name="messaging",
+            settings=settings or MessagingSettings(),
+            routers=[*outbox.routers, *followers.routers, *materials.routers, *mass.routers],
+            metadata=[Base.metadata],
+            migrations_section="messaging",
+            extra_lifespan=job_runner,
+            peers=("registration",),
+            description="发布: followers, materials, mass send, push; the outbox and notification centre.",
+        )
+    )
+
+
+app = build_app()

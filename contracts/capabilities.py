@@ -54,16 +54,32 @@ MATRIX: dict[tuple[str, bool], frozenset[Capability]] = {
 # Mass-send quota (R-MSG-23): how many sends per calendar period, Asia/Shanghai.
 MASS_SEND_QUOTA: dict[str, tuple[int, str]] = {SUBSCRIPTION: (1, "day"), SERVICE: (4, "month")}
 
-# The nine advanced interfaces (FAQ 9), as the /cgi-bin path prefixes that belong to them.
+# The nine advanced interfaces (FAQ 9) as /cgi-bin path prefixes: customer-service messages, QR codes
+# with parameters, user info / follower list, user grouping (tags), media upload/download, speech
+# recognition (OAuth web authorization and user location have no /cgi-bin path here). Permanent
+# materials (material/*) and the mass-send helpers (media/uploadnews|uploadvideo|uploadimg) are not
+# among them: the helpers follow the mass-send rule (R-MSG-25, certification) instead.
 ADVANCED_INTERFACE_PATHS: tuple[str, ...] = (
-    "/cgi-bin/message/custom/",  # customer-service messages
-    "/cgi-bin/qrcode/",  # QR codes with parameters
-    "/cgi-bin/user/",  # user info and follower list
-    "/cgi-bin/tags/",  # user grouping / tags
+    "/cgi-bin/message/custom/",
+    "/cgi-bin/qrcode/",
+    "/cgi-bin/user/",
+    "/cgi-bin/tags/",
     "/cgi-bin/groups/",
-    "/cgi-bin/media/",  # media upload / download
-    "/cgi-bin/media/voice/",  # speech recognition
+    "/cgi-bin/media/upload",
+    "/cgi-bin/media/get",
+    "/cgi-bin/media/voice/",
 )
+MASS_SEND_HELPER_PATHS: tuple[str, ...] = (
+    "/cgi-bin/media/uploadnews",
+    "/cgi-bin/media/uploadvideo",
+    "/cgi-bin/media/uploadimg",
+)
+
+
+def needs_advanced_interfaces(path: str) -> bool:
+    if path.startswith(MASS_SEND_HELPER_PATHS):
+        return False
+    return path.startswith(ADVANCED_INTERFACE_PATHS)
 
 
 def capabilities(account_type: str | None, certified: bool, status: str) -> list[str]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from servicekit.app import ServiceSpec, create_app
 from services.certification.config import CertificationSettings
 from services.certification.endpoints import internal
 from services.certification.models import Base
-from servicekit.app import ServiceSpec, create_app
 
 
 def build_app(settings: CertificationSettings | None = None) -> FastAPI:

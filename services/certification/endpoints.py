@@ -4,8 +4,8 @@ from fastapi import APIRouter
 
 from contracts.certification.client import RECORD_PATH, SUMMARY_PATH
 from contracts.certification.schemas import CertificationSummary, RecordCertification
-from services.certification import service
 from servicekit.db import SessionDep
+from services.certification import service
 
 internal = APIRouter(tags=["internal"])
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.certification.schemas import CertificationSummary, RecordCertification
-from services.certification import repository
 from servicekit import clock
+from services.certification import repository
 
 
 def _summary(account_id: str, row: repository.Certification | None) -> CertificationSummary:

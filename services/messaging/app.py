@@ -8,17 +8,18 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
+from servicekit.app import ServiceSpec, create_app
 from services.messaging.config import MessagingSettings
 from services.messaging.followers import endpoints as followers
 from services.messaging.mass import endpoints as mass
 from services.messaging.mass.jobs import job_runner
 from services.messaging.materials import endpoints as materials
-from services.messaging.models import Base
+from services.messaging.models import Base, load_all_models
 from services.messaging.outbox import endpoints as outbox
-from servicekit.app import ServiceSpec, create_app
 
 
 def build_app(settings: MessagingSettings | None = None) -> FastAPI:
+    load_all_models()
     return create_app(
         ServiceSpec(
             name="messaging",

@@ -1,0 +1,36 @@
+"""Request helpers shared by services: the WeChat-style JSON body, parsed whatever its Content-Type."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+
+from servicekit.errors import CgiError
+
+MAX_JSON_BODY = 2 * 1024 * 1024
+
+
+async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+    """The body of a `/cgi-bin` POST as a JSON object (wechatpy sends no Content-Type).
+
+    Empty → 44002 (empty post data); too large, not JSON or not an object → 47001 (data format error).
+    """
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise CgiError(47001, "data format error: body too large")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    if not raw.strip():
+        raise CgiError(44002)
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise CgiError(47001) from None
+    if not isinstance(body, dict):
+        raise CgiError(47001)
+    return body

@@ -1,0 +1,68 @@
+"""Who is calling, and may they: the account the gateway resolved, and the §5.4 capability checks."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from contracts.capabilities import Capability
+from contracts.registration.client import RegistrationClient
+from contracts.registration.identity import account_from_request
+from contracts.registration.schemas import AccountView
+from servicekit.app import peer
+from servicekit.errors import CgiError, Forbidden, NotFound, SandboxError, Unauthorized
+
+
+async def console_account(request: Request) -> AccountView:
+    """The logged-in operator's account (console `/api/v1`); 401 without a valid session."""
+    account = account_from_request(request)
+    if account is None:
+        raise Unauthorized(code="unauthorized")
+    return account
+
+
+async def cgi_account(request: Request) -> AccountView:
+    """The account behind the access token (`/cgi-bin`); the gateway has checked the token."""
+    account = account_from_request(request)
+    if account is None:
+        raise CgiError(41001)
+    return account
+
+
+ConsoleAccount = Annotated[AccountView, Depends(console_account)]
+CgiAccount = Annotated[AccountView, Depends(cgi_account)]
+
+
+def require_approved(account: AccountView) -> None:
+    """R-MSG-25 / R-REG-19: nothing is published while in review, rejected or terminated."""
+    if account.status != "approved":
+        raise Forbidden(
+            "账号当前状态不允许此操作（审核中、未通过或已注销）",
+            code="account_not_approved",
+            errcode=48001,
+            status_detail=account.status,
+        )
+
+
+def require_capability(account: AccountView, capability: Capability) -> None:
+    """SPEC §5.4: a call outside the account's capabilities → 48001 / 403 capability_required."""
+    require_approved(account)
+    if capability.value not in account.capabilities:
+        raise Forbidden(
+            f"当前账号类型不具备此能力：{capability.value}",
+            code="capability_required",
+            errcode=48001,
+            capability=capability.value,
+        )
+
+
+async def account_for_appid(request: Request, appid: str) -> AccountView:
+    """Resolve an AppID on the control plane (`/_sandbox/accounts/{appid}/…`); unknown → 404."""
+    client = RegistrationClient(peer(request, "registration"))
+    try:
+        return await client.account_by_appid(appid)
+    except SandboxError as exc:
+        if exc.instance_status == 404:
+            raise NotFound("没有这个 AppID 的账号", code="account_not_found", field="appid") from None
+        raise

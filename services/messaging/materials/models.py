@@ -1,0 +1,1 @@
+"""Tables of this part of the messaging schema (on services.messaging.models.Base)."""

@@ -6,12 +6,14 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from contracts.capabilities import Capability
+from contracts.capabilities import MASS_SEND_HELPER_PATHS, Capability, needs_advanced_interfaces
 from contracts.registration.client import RegistrationClient
 from contracts.registration.identity import account_from_request
 from contracts.registration.schemas import AccountView
 from servicekit.app import peer
 from servicekit.errors import CgiError, Forbidden, NotFound, SandboxError, Unauthorized
+
+MASS_API_PREFIX = "/cgi-bin/message/mass/"
 
 
 async def console_account(request: Request) -> AccountView:
@@ -23,10 +25,24 @@ async def console_account(request: Request) -> AccountView:
 
 
 async def cgi_account(request: Request) -> AccountView:
-    """The account behind the access token (`/cgi-bin`); the gateway has checked the token."""
+    """The account behind the access token (`/cgi-bin`), allowed to call this path (SPEC §5.4).
+
+    The gateway has checked the token. The path decides the rule: the nine advanced interfaces need
+    that capability; mass APIs and their upload helpers need a certified account (R-MSG-25); every
+    other call an approved one.
+    """
     account = account_from_request(request)
     if account is None:
         raise CgiError(41001)
+    path = request.url.path
+    if needs_advanced_interfaces(path):
+        require_capability(account, Capability.ADVANCED_INTERFACES)
+    elif path.startswith(MASS_API_PREFIX) or path.startswith(MASS_SEND_HELPER_PATHS):
+        require_capability(account, Capability.MASS_SEND)
+        if not account.certified:
+            raise Forbidden("群发接口需要认证账号", code="certification_required", errcode=48001)
+    else:
+        require_approved(account)
     return account
 
 

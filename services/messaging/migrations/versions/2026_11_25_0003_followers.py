@@ -1,4 +1,4 @@
-"""messaging: followers_mass
+"""messaging: followers and tags
 
 Revision ID: messaging_0003
 Revises: messaging_0002

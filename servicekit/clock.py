@@ -103,6 +103,16 @@ async def _lock(session: AsyncSession, namespace: str) -> None:
     )
 
 
+async def lock(session: AsyncSession, namespace: str) -> ClockState:
+    """Lock the namespace's clock row until the transaction ends and return its state.
+
+    A read-modify-write of the clock (an advance computed from `now`) starts here so that concurrent
+    writers on one namespace serialise instead of losing an update.
+    """
+    await _lock(session, namespace)
+    return await state(session, namespace)
+
+
 async def set_time(session: AsyncSession, namespace: str, target: datetime) -> ClockState:
     """Move a namespace's clock to `target` (caller checks it is forward). Keeps frozen state."""
     await _lock(session, namespace)
@@ -156,6 +166,11 @@ async def set_review_policy(session: AsyncSession, namespace: str, policy: str) 
         .values(namespace=namespace, review_policy=policy)
         .on_conflict_do_update(index_elements=["namespace"], set_={"review_policy": policy})
     )
+
+
+async def forget_all(session: AsyncSession) -> None:
+    """Delete every namespace row: clocks back to real time, settings back to their defaults."""
+    await session.execute(namespaces.delete())
 
 
 async def known_namespaces(session: AsyncSession) -> list[str]:

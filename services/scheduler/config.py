@@ -7,3 +7,8 @@ class SchedulerSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MPSANDBOX_SCHEDULER_", extra="ignore")
 
     port: int = DEFAULT_PORTS["scheduler"]
+    # R-CLK-03: at least every minute while the real clock runs.
+    sweep_interval_seconds: float = 30.0
+    sweep_enabled: bool = True
+    # Clock hooks and resets may do bulk work (a million followers, thousands of accounts).
+    hook_timeout_seconds: float = 60.0

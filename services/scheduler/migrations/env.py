@@ -1,4 +1,4 @@
-from services.scheduler.models import SCHEMA, Base
 from servicekit.migrations_env import run
+from services.scheduler.models import SCHEMA, Base
 
 run(Base.metadata, SCHEMA)

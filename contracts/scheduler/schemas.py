@@ -1,0 +1,86 @@
+"""Wire formats of the scheduler's control plane: the clock (SPEC §6.1, §7.1), settings and reset."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal, Self
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from contracts.lifecycle import ClockEvent
+
+ReviewPolicy = Literal["manual", "instant", "at_deadline"]
+
+# Bounds keep every advance inside what datetime and the holiday calendar can represent.
+MAX_DAYS = 36_500
+MAX_WORKING_DAYS = 2_500
+MAX_YEAR = 2999
+
+
+class ClockAdvance(BaseModel):
+    """`POST /_sandbox/clock/advance`: move a namespace's clock forward.
+
+    Amounts combine: first `working_days` (same time of day on the N-th China working day after the
+    current date), then `days`, `hours` and `minutes` added as a plain duration. `to` is an absolute
+    target (a naive time is read as Asia/Shanghai) and cannot be combined with amounts.
+    """
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    days: Annotated[float, Field(strict=True, ge=0, le=MAX_DAYS)] | None = None
+    hours: Annotated[float, Field(strict=True, ge=0, le=MAX_DAYS * 24)] | None = None
+    minutes: Annotated[float, Field(strict=True, ge=0, le=MAX_DAYS * 24 * 60)] | None = None
+    working_days: Annotated[int, Field(strict=True, ge=0, le=MAX_WORKING_DAYS)] | None = None
+    to: datetime | None = None
+
+    @model_validator(mode="after")
+    def _one_way_to_move(self) -> Self:
+        amounts = (self.days, self.hours, self.minutes, self.working_days)
+        given = [a for a in amounts if a is not None]
+        if not given and self.to is None:
+            raise ValueError("至少给出 days、hours、minutes、working_days 或 to 之一")
+        if given and self.to is not None:
+            raise ValueError("to 是绝对时间，不能与 days/hours/minutes/working_days 同时使用")
+        if self.to is not None and self.to.year > MAX_YEAR:
+            raise ValueError(f"to 不能晚于 {MAX_YEAR} 年")
+        return self
+
+
+class ClockState(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    namespace: str
+    now: datetime
+    frozen: bool
+    offset_seconds: float
+
+
+class ClockAdvanced(BaseModel):
+    """The advance's interval and every time-based transition inside it, in time order (R-CLK-02)."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+    namespace: str
+    from_: datetime = Field(alias="from")
+    now: datetime
+    events: list[ClockEvent] = Field(default_factory=list)
+
+
+class SandboxSettings(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    namespace: str
+    review_policy: str
+
+
+class SettingsUpdate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    review_policy: ReviewPolicy
+
+
+class ResetDone(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    reset: list[str]
+    clocks: Literal["real_time"] = "real_time"

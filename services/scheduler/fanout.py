@@ -1,0 +1,92 @@
+"""Calling every service: clock hooks (advance and sweep) and resets.
+
+Hooks run one service at a time in `PEER_SERVICES` order, then the scheduler's own, so a later
+service sees what an earlier one decided (an approval before a deregistration notice). A failing
+service does not stop the others: hooks are idempotent and state-driven, so the failed one catches
+up on the next advance or sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from pydantic import ValidationError
+from sqlalchemy.exc import SQLAlchemyError
+
+from contracts.lifecycle import (
+    CLOCK_HOOK_PATH,
+    RESET_PATH,
+    ClockEvent,
+    ClockHookRequest,
+    ClockHookResponse,
+    ResetResponse,
+)
+from servicekit.errors import SandboxError
+from servicekit.http import call_peer
+from services.scheduler import deregistration
+from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
+
+log = logging.getLogger("scheduler.fanout")
+
+
+@dataclass
+class Outcome:
+    reached: list[str] = field(default_factory=list)
+    failures: dict[str, str] = field(default_factory=dict)
+    events: list[ClockEvent] = field(default_factory=list)
+
+
+def _moment(event: ClockEvent) -> datetime:
+    return event.at if event.at.tzinfo is not None else event.at.replace(tzinfo=UTC)
+
+
+async def _post(runtime: Runtime, name: str, path: str, body: dict[str, object] | None) -> dict[str, object]:
+    client = runtime.peers.get(name)
+    if client is None:
+        raise SandboxError(f"{name} 服务未配置", code=f"{name}_unavailable", status=503)
+    response = await call_peer(client, "POST", path, service=name, json=body, timeout=runtime.hook_timeout)
+    payload = response.json()
+    if not isinstance(payload, dict):
+        raise ValueError(f"{name} answered {path} with {type(payload).__name__}")
+    return payload
+
+
+async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcome:
+    """Every service's clock hook for one interval; events merged in time order (R-CLK-02)."""
+    outcome = Outcome()
+    body = request.model_dump(mode="json", by_alias=True)
+    for name in PEER_SERVICES:
+        try:
+            answer = ClockHookResponse.model_validate(await _post(runtime, name, CLOCK_HOOK_PATH, body))
+        except (SandboxError, ValidationError, ValueError) as exc:
+            log.warning("clock hook of %s failed: %s", name, exc)
+            outcome.failures[name] = str(exc)
+            continue
+        outcome.reached.append(name)
+        outcome.events.extend(answer.events)
+    try:
+        async with unit_of_work(runtime.sessionmaker) as session:
+            outcome.events.extend(await deregistration.clock_hook(session, request))
+    except (SandboxError, SQLAlchemyError) as exc:
+        log.warning("own clock hook failed: %s", exc)
+        outcome.failures[SELF] = str(exc)
+    else:
+        outcome.reached.append(SELF)
+    outcome.events.sort(key=_moment)
+    return outcome
+
+
+async def run_resets(runtime: Runtime) -> Outcome:
+    """Every peer's `/internal/reset`; the scheduler's own tables are emptied by the caller."""
+    outcome = Outcome()
+    for name in PEER_SERVICES:
+        try:
+            ResetResponse.model_validate(await _post(runtime, name, RESET_PATH, None))
+        except (SandboxError, ValidationError, ValueError) as exc:
+            log.warning("reset of %s failed: %s", name, exc)
+            outcome.failures[name] = str(exc)
+            continue
+        outcome.reached.append(name)
+    return outcome

@@ -1,0 +1,39 @@
+"""Pure rules of the clock API: namespace names and where an advance lands."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from servicekit.clock import SHANGHAI
+from servicekit.workdays import add_working_days
+
+NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+
+
+def is_valid_namespace(name: str) -> bool:
+    return NAMESPACE_PATTERN.fullmatch(name) is not None
+
+
+def advance_target(
+    now: datetime,
+    *,
+    days: float | None = None,
+    hours: float | None = None,
+    minutes: float | None = None,
+    working_days: int | None = None,
+    to: datetime | None = None,
+) -> datetime:
+    """Where a clock at `now` lands (SPEC §6.1).
+
+    `to` is absolute (naive means Asia/Shanghai). Otherwise working days come first — the same
+    Shanghai time of day on the N-th working day after today — and the plain duration is added after,
+    so `{working_days: 1, hours: 2}` on a Friday 10:00 lands on Monday 12:00.
+    """
+    if to is not None:
+        return to if to.tzinfo is not None else to.replace(tzinfo=SHANGHAI)
+    target = now.astimezone(SHANGHAI)
+    if working_days:
+        day = add_working_days(target.date(), working_days)
+        target = datetime.combine(day, target.timetz())
+    return target + timedelta(days=days or 0, hours=hours or 0, minutes=minutes or 0)

@@ -1,0 +1,44 @@
+"""What the clock API and the sweep job share: sessions, peer clients, the hook timeout."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+# The services whose clock hooks and resets the scheduler drives, in dependency order: reviews and
+# activation links (registration) decide what certification and messaging see.
+PEER_SERVICES = ("registration", "certification", "messaging")
+SELF = "scheduler"
+DEFAULT_HOOK_TIMEOUT = 60.0
+
+
+@dataclass(frozen=True)
+class Runtime:
+    sessionmaker: async_sessionmaker[AsyncSession]
+    peers: Mapping[str, httpx.AsyncClient]
+    hook_timeout: float = DEFAULT_HOOK_TIMEOUT
+
+    @classmethod
+    def from_app(cls, app: FastAPI) -> Runtime:
+        settings = getattr(app.state, "settings", None)
+        return cls(
+            sessionmaker=app.state.sessionmaker,
+            peers=app.state.peers,
+            hook_timeout=getattr(settings, "hook_timeout_seconds", DEFAULT_HOOK_TIMEOUT),
+        )
+
+
+@asynccontextmanager
+async def unit_of_work(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A transaction committed when the block ends.
+
+    The clock API commits in steps (the moved clock must be visible to the peers before their hooks
+    read it), so it cannot use the request-wide session committed after the endpoint returns.
+    """
+    async with maker() as session, session.begin():
+        yield session

@@ -1,0 +1,121 @@
+"""The clock API, settings and reset: the scheduler's control plane (SPEC §6.1, §7)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.lifecycle import ClockEvent, ClockHookRequest
+from contracts.scheduler.schemas import (
+    ClockAdvance,
+    ClockAdvanced,
+    ResetDone,
+    SandboxSettings,
+    SettingsUpdate,
+)
+from servicekit import clock
+from servicekit.clock import SHANGHAI
+from servicekit.errors import Conflict, DependencyDown
+from services.scheduler import repository, rules
+from services.scheduler.fanout import Outcome, run_clock_hooks, run_resets
+from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.astimezone(SHANGHAI)
+
+
+def _shown(event: ClockEvent) -> ClockEvent:
+    return event.model_copy(update={"at": _local(event.at)}) if event.at.tzinfo else event
+
+
+async def read_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
+    return (await clock.state(session, namespace)).as_dict()
+
+
+async def freeze_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
+    return (await clock.freeze(session, namespace)).as_dict()
+
+
+async def unfreeze_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
+    return (await clock.unfreeze(session, namespace)).as_dict()
+
+
+async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) -> ClockAdvanced:
+    """Move the clock (committed first: peers read it), then run every hook over the skipped interval.
+
+    The row lock taken by `clock.lock` makes concurrent advances of one namespace add up in turn.
+    """
+    async with unit_of_work(runtime.sessionmaker) as session:
+        current = await clock.lock(session, namespace)
+        target = rules.advance_target(
+            current.now,
+            days=body.days,
+            hours=body.hours,
+            minutes=body.minutes,
+            working_days=body.working_days,
+            to=body.to,
+        )
+        if target < current.now:
+            raise Conflict(
+                f"时钟只能向前拨：目标 {_local(target).isoformat()} "
+                f"早于当前 {_local(current.now).isoformat()}",
+                code="clock_backwards",
+                field="to",
+                now=_local(current.now).isoformat(),
+            )
+        await clock.set_time(session, namespace, target)
+
+    outcome = await run_clock_hooks(
+        runtime, ClockHookRequest(namespace=namespace, from_=current.now, to=target)
+    )
+    events = [_shown(e) for e in outcome.events]
+    if outcome.failures:
+        raise _hooks_failed(outcome, target, events)
+    return ClockAdvanced(namespace=namespace, from_=_local(current.now), now=_local(target), events=events)
+
+
+def _hooks_failed(outcome: Outcome, now: datetime, events: list[ClockEvent]) -> DependencyDown:
+    names = list(outcome.failures)
+    return DependencyDown(
+        f"{'、'.join(names)} 服务暂时不可用：时钟已拨到 {_local(now).isoformat()}，"
+        "这些服务在该区间内到期的事件尚未处理。时钟钩子是幂等的：服务恢复后再推进一次"
+        '（例如 {"minutes": 0}）或等待定期扫描即可补上，不会重复处理。',
+        code=f"{names[0]}_unavailable" if len(names) == 1 else "services_unavailable",
+        services=names,
+        clock_moved=True,
+        now=_local(now).isoformat(),
+        events=[e.model_dump(mode="json") for e in events],
+    )
+
+
+async def read_settings(session: AsyncSession, namespace: str, default_policy: str) -> SandboxSettings:
+    policy = await clock.review_policy(session, namespace, default_policy)
+    return SandboxSettings(namespace=namespace, review_policy=policy)
+
+
+async def update_settings(session: AsyncSession, namespace: str, body: SettingsUpdate) -> SandboxSettings:
+    await clock.set_review_policy(session, namespace, body.review_policy)
+    return SandboxSettings(namespace=namespace, review_policy=body.review_policy)
+
+
+async def reset_sandbox(runtime: Runtime) -> ResetDone:
+    """Empty every service, then forget every namespace (clocks real time, settings default).
+
+    Clocks are only forgotten once every service is empty, so a failed reset can simply be repeated.
+    """
+    outcome = await run_resets(runtime)
+    if outcome.failures:
+        names = list(outcome.failures)
+        details: dict[str, Any] = {"services": names, "reset": outcome.reached}
+        raise DependencyDown(
+            f"{'、'.join(names)} 服务暂时不可用，重置未完成（时钟未改动）；服务恢复后再次重置即可。",
+            code=f"{names[0]}_unavailable" if len(names) == 1 else "services_unavailable",
+            **details,
+        )
+    async with unit_of_work(runtime.sessionmaker) as session:
+        await repository.truncate_own_tables(session)
+        await clock.forget_all(session)
+    return ResetDone(reset=[*PEER_SERVICES, SELF], clocks="real_time")

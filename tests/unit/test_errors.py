@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+from servicekit.app import install_error_handlers
+from servicekit.errors import CgiError, Conflict, DependencyDown, PayloadTooLarge, SandboxError
+
+
+class TestSandboxErrorBody:
+    def test_body_has_code_message_and_field(self) -> None:
+        err = Conflict("该邮箱已被占用", code="email_taken", field="email")
+        assert err.body() == {"error": {"code": "email_taken", "message": "该邮箱已被占用", "field": "email"}}
+
+    def test_field_is_omitted_when_absent_and_extras_are_kept(self) -> None:
+        err = Conflict(code="once_a_month", next_allowed_at="2026-12-01T00:00:00+08:00")
+        assert err.body() == {
+            "error": {
+                "code": "once_a_month",
+                "message": Conflict.message,
+                "next_allowed_at": "2026-12-01T00:00:00+08:00",
+            }
+        }
+
+
+class TestCgiBody:
+    def test_explicit_errcode_wins(self) -> None:
+        assert PayloadTooLarge().cgi_body() == {"errcode": 45001, "errmsg": "media size out of limit"}
+
+    def test_status_maps_to_errcode_when_none_given(self) -> None:
+        assert Conflict().cgi_body() == {"errcode": 40035, "errmsg": "invalid args"}
+
+    def test_cgi_error_uses_the_wechat_message(self) -> None:
+        assert CgiError(40007).cgi_body() == {"errcode": 40007, "errmsg": "invalid media_id"}
+
+    def test_custom_errmsg_is_kept(self) -> None:
+        assert CgiError(45028, "has no masssend quota").cgi_body()["errmsg"] == "has no masssend quota"
+
+    def test_unknown_status_is_system_error(self) -> None:
+        assert SandboxError(status=418).cgi_body()["errcode"] == -1
+
+
+class Payload(BaseModel):
+    count: int
+
+
+def error_app() -> FastAPI:
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.get("/api/v1/conflict")
+    @app.get("/cgi-bin/conflict")
+    async def conflict() -> None:
+        raise Conflict("状态冲突", code="state_conflict")
+
+    @app.get("/_sandbox/down")
+    async def down() -> None:
+        raise DependencyDown("messaging 服务暂时不可用", code="messaging_unavailable")
+
+    @app.post("/api/v1/payload")
+    @app.post("/cgi-bin/payload")
+    async def payload(body: Payload) -> dict[str, int]:
+        return {"count": body.count}
+
+    @app.get("/api/v1/boom")
+    async def boom() -> None:
+        raise RuntimeError("unexpected")
+
+    return app
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=error_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+        yield c
+
+
+class TestRenderedErrors:
+    async def test_api_error_has_status_and_spec_body(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/api/v1/conflict")
+        assert r.status_code == 409
+        assert r.json() == {"error": {"code": "state_conflict", "message": "状态冲突"}}
+
+    async def test_cgi_error_is_http_200_with_errcode(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/cgi-bin/conflict")
+        assert r.status_code == 200
+        assert r.json() == {"errcode": 40035, "errmsg": "invalid args"}
+
+    async def test_dependency_down_is_503(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/_sandbox/down")
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "messaging_unavailable"
+
+    async def test_schema_violation_is_422_naming_the_field(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/api/v1/payload", json={"count": "many"})
+        assert r.status_code == 422
+        error = r.json()["error"]
+        assert (error["code"], error["field"]) == ("validation_error", "count")
+
+    async def test_schema_violation_on_cgi_is_errcode_47001(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/cgi-bin/payload", json={"count": "many"})
+        assert r.status_code == 200
+        assert r.json()["errcode"] == 47001
+
+    async def test_invalid_json_is_400_malformed_json(self, client: httpx.AsyncClient) -> None:
+        r = await client.post(
+            "/api/v1/payload", content=b"{not json", headers={"Content-Type": "application/json"}
+        )
+        assert r.status_code == 400
+        assert r.json()["error"]["code"] == "malformed_json"
+
+    async def test_unknown_route_is_404_in_spec_shape(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/api/v1/nowhere")
+        assert r.status_code == 404
+        assert r.json()["error"]["code"] == "not_found"
+
+    async def test_unknown_cgi_route_is_errcode(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/cgi-bin/nowhere")
+        assert r.status_code == 200
+        assert r.json()["errcode"] == 40066
+
+    async def test_unexpected_exception_is_500_without_details(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/api/v1/boom")
+        assert r.status_code == 500
+        assert r.json() == {"error": {"code": "internal_error", "message": "服务内部错误"}}

@@ -1,4 +1,4 @@
-from services.registration.models import SCHEMA, Base
 from servicekit.migrations_env import run
+from services.registration.models import SCHEMA, Base
 
 run(Base.metadata, SCHEMA)

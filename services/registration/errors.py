@@ -1,0 +1,23 @@
+"""Registration's error helpers on top of servicekit.errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from servicekit.errors import BadRequest, SandboxError
+from services.registration.rules import RuleError
+
+
+class KeepChanges(Exception):
+    """Refuse the request but commit what was flushed (failed-login and wrong-code counters, used captcha).
+
+    Every other refusal rolls back; these counters must survive the refusal they cause.
+    """
+
+    def __init__(self, error: SandboxError) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def bad_input(exc: RuleError, **extra: Any) -> BadRequest:
+    return BadRequest(exc.message, field=exc.field, code=exc.code, errcode=40035, **extra)

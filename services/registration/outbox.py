@@ -1,0 +1,140 @@
+"""Messages for messaging's outbox: written with the state change, delivered after commit.
+
+A message is a row of `pending_messages` inserted in the same transaction as the change that causes
+it, so it exists exactly when the change does. After the request has committed (the middleware below,
+which runs when the response is done) undelivered rows are sent to messaging with the row id as the
+idempotency key, so a retry after a failed or lost answer never sends twice. Rows left undelivered
+(messaging down) are retried after any later mutating request and after every clock hook.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from contracts.messaging.client import MessagingClient
+from contracts.messaging.schemas import Channel, OutboxRequest
+from servicekit.errors import SandboxError
+from services.registration.credentials import new_id
+from services.registration.models import PendingMessage
+
+log = logging.getLogger("registration.outbox")
+BATCH = 100
+
+
+def enqueue(
+    session: AsyncSession,
+    *,
+    channel: Channel,
+    to: str,
+    kind: str,
+    namespace: str,
+    created_at: datetime,
+    account_id: str | None = None,
+    subject: str = "",
+    body: str = "",
+    data: dict[str, Any] | None = None,
+) -> PendingMessage:
+    message = PendingMessage(
+        id=new_id("msg"),
+        account_id=account_id,
+        namespace=namespace,
+        channel=channel,
+        to=to,
+        kind=kind,
+        subject=subject,
+        body=body,
+        data=data or {},
+        created_at=created_at,
+        attempts=0,
+    )
+    session.add(message)
+    return message
+
+
+def _request(row: PendingMessage) -> OutboxRequest:
+    return OutboxRequest(
+        key=f"registration:{row.id}",
+        channel=row.channel,  # type: ignore[arg-type]
+        to=row.to,
+        kind=row.kind,
+        subject=row.subject,
+        body=row.body,
+        data=row.data,
+        account_id=row.account_id,
+        namespace=row.namespace,
+        created_at=row.created_at,
+    )
+
+
+async def deliver_pending(maker: async_sessionmaker[AsyncSession], client: httpx.AsyncClient | None) -> int:
+    """Deliver undelivered messages, oldest first; returns how many were delivered.
+
+    Rows are locked with SKIP LOCKED while being sent, so concurrent deliverers never send one row
+    twice at the same time; the key covers the remaining case (sent, then our commit lost).
+    """
+    if client is None:
+        return 0
+    messaging = MessagingClient(client)
+    delivered = 0
+    async with maker() as session:
+        rows = (
+            await session.scalars(
+                select(PendingMessage)
+                .where(PendingMessage.delivered_at.is_(None))
+                .order_by(PendingMessage.created_at, PendingMessage.id)
+                .limit(BATCH)
+                .with_for_update(skip_locked=True)
+            )
+        ).all()
+        for row in rows:
+            try:
+                await messaging.send(_request(row), attempts=1)
+            except SandboxError as exc:
+                log.warning("outbox delivery failed kind=%s code=%s", row.kind, exc.instance_code)
+                await session.execute(
+                    update(PendingMessage)
+                    .where(PendingMessage.id == row.id)
+                    .values(attempts=PendingMessage.attempts + 1)
+                )
+                break  # messaging is unhealthy: keep order, retry later
+            await session.execute(
+                update(PendingMessage)
+                .where(PendingMessage.id == row.id)
+                .values(delivered_at=func.now(), attempts=PendingMessage.attempts + 1)
+            )
+            delivered += 1
+        await session.commit()
+    return delivered
+
+
+def messaging_client(app: FastAPI) -> httpx.AsyncClient | None:
+    peers: dict[str, httpx.AsyncClient] = getattr(app.state, "peers", {}) or {}
+    return peers.get("messaging")
+
+
+class DeliverAfterResponse:
+    """After each mutating request has committed and answered, deliver pending messages."""
+
+    def __init__(self, app: ASGIApp, *, owner: FastAPI) -> None:
+        self.app = app
+        self.owner = owner
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            return
+        maker = getattr(self.owner.state, "sessionmaker", None)
+        if maker is None:
+            return
+        try:
+            await deliver_pending(maker, messaging_client(self.owner))
+        except Exception:  # delivery must never break the request that already succeeded
+            log.exception("outbox delivery crashed")

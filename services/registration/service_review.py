@@ -1,0 +1,240 @@
+"""Review of registrations (SPEC §3.4, R-REG-18/30/31) and the clock hook's due transitions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import String, and_, cast, func, literal, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from contracts.lifecycle import ClockEvent, ClockHookRequest
+from servicekit import clock
+from servicekit.errors import Conflict, NotFound
+from servicekit.workdays import end_of_nth_working_day
+from services.registration import outbox, repository
+from services.registration.credentials import new_app_secret, new_appid, new_id, new_original_id, sha256_hex
+from services.registration.models import Account, PendingMessage, Review
+
+REVIEW_WORKING_DAYS = 7
+POLICIES = ("manual", "instant", "at_deadline")
+
+
+async def open_review(session: AsyncSession, account: Account, *, now: datetime) -> Review:
+    """R-REG-18: status in_review, deadline = end of the 7th working day after the submission date."""
+    review = Review(
+        id=new_id("rev"),
+        account_id=account.id,
+        namespace=account.namespace,
+        kind="registration",
+        status="pending",
+        submitted_at=now,
+        deadline=end_of_nth_working_day(now, REVIEW_WORKING_DAYS),
+    )
+    session.add(review)
+    account.status = "in_review"
+    account.profile_submitted_at = now
+    await session.flush()
+    return review
+
+
+async def start_review(
+    session: AsyncSession, account: Account, *, now: datetime, default_policy: str
+) -> Review:
+    """Step 5 submitted: open the review; the namespace's `instant` policy approves it at once."""
+    review = await open_review(session, account, now=now)
+    if await clock.review_policy(session, account.namespace, default_policy) == "instant":
+        await approve(session, account, review, now=now, decided_by="instant")
+    return review
+
+
+async def approve(
+    session: AsyncSession, account: Account, review: Review, *, now: datetime, decided_by: str
+) -> str:
+    """R-REG-30: AppID, AppSecret (hashed; returned here, shown only where the caller may) and original id."""
+    secret = new_app_secret()
+    review.status, review.decided_at, review.decided_by = "approved", now, decided_by
+    account.status = "approved"
+    account.approved_at = now
+    account.appid = account.appid or new_appid()
+    account.original_id = account.original_id or new_original_id()
+    account.secret_hash = sha256_hex(secret)
+    outbox.enqueue(
+        session,
+        channel="notification",
+        to=account.id,
+        kind="registration_approved",
+        namespace=account.namespace,
+        account_id=account.id,
+        created_at=now,
+        subject="公众号信息登记审核通过",
+        body=f"你的公众号“{account.name}”信息登记审核已通过，可以正常使用微信公众平台。",
+        data={"appid": account.appid},
+    )
+    await session.flush()
+    return secret
+
+
+async def reject(
+    session: AsyncSession, account: Account, review: Review, *, now: datetime, reason: str
+) -> None:
+    """R-REG-31: a mandatory reason, shown to the operator, who may fix steps 4–5 and resubmit."""
+    review.status, review.decided_at, review.decided_by, review.reason = "rejected", now, "operator", reason
+    account.status = "rejected"
+    outbox.enqueue(
+        session,
+        channel="notification",
+        to=account.id,
+        kind="registration_rejected",
+        namespace=account.namespace,
+        account_id=account.id,
+        created_at=now,
+        subject="公众号信息登记审核未通过",
+        body=f"你的公众号信息登记审核未通过，原因：{reason}",
+        data={"reason": reason},
+    )
+    await session.flush()
+
+
+async def _pending(session: AsyncSession, review_id: str) -> tuple[Review, Account]:
+    review = await repository.get_review(session, review_id)
+    if review is None:
+        raise NotFound("审核单不存在", code="review_not_found")
+    account = await repository.get_account(session, review.account_id, lock=True)
+    if review.status != "pending" or account is None or account.status != "in_review":
+        raise Conflict("该审核已处理", code="review_decided", review_status=review.status)
+    return review, account
+
+
+async def decide(session: AsyncSession, review_id: str, *, approve_it: bool, reason: str | None) -> Review:
+    review, account = await _pending(session, review_id)
+    now = await clock.now(session, account.namespace)
+    if approve_it:
+        await approve(session, account, review, now=now, decided_by="operator")
+    else:
+        await reject(session, account, review, now=now, reason=reason or "")
+    return review
+
+
+async def list_reviews(
+    session: AsyncSession, *, kind: str | None, status: str | None, namespace: str | None
+) -> Sequence[Review]:
+    return await repository.list_reviews(session, kind=kind, status=status, namespace=namespace)
+
+
+# --- the clock hook: set-based, idempotent (driven by state), each transition at its own moment ---
+
+
+def _horizon(request: ClockHookRequest, namespace_col: object) -> object:
+    if request.namespace is not None and request.to is not None:
+        return literal(request.to)
+    return clock.sql_now(namespace_col)  # type: ignore[arg-type]
+
+
+async def approve_due_reviews(
+    session: AsyncSession, request: ClockHookRequest, *, default_policy: str
+) -> list[ClockEvent]:
+    """`at_deadline` policy: pending reviews whose deadline has passed are approved at the deadline."""
+    ns = clock.namespaces
+    policy = func.coalesce(
+        select(ns.c.review_policy).where(ns.c.namespace == Review.namespace).scalar_subquery(),
+        default_policy,
+    )
+    conditions = [
+        Review.status == "pending",
+        policy == "at_deadline",
+        Review.deadline <= _horizon(request, Review.namespace),
+    ]
+    if request.namespace is not None:
+        conditions.append(Review.namespace == request.namespace)
+    decided = (
+        await session.execute(
+            update(Review)
+            .where(and_(*conditions))
+            .values(status="approved", decided_at=Review.deadline, decided_by="deadline")
+            .returning(Review.account_id, Review.deadline)
+        )
+    ).all()
+    if not decided:
+        return []
+    ids = [row.account_id for row in decided]
+    due = {row.account_id: row.deadline for row in decided}
+    # One random AppID/secret/original id per row, generated in SQL (gen_random_uuid is per row).
+    rand = func.replace(cast(func.gen_random_uuid(), String), "-", "")
+    await session.execute(
+        update(Account)
+        .where(Account.id.in_(ids), Account.status == "in_review")
+        .values(
+            status="approved",
+            approved_at=select(Review.deadline)
+            .where(Review.account_id == Account.id, Review.decided_by == "deadline")
+            .order_by(Review.deadline.desc())
+            .limit(1)
+            .scalar_subquery(),
+            appid=func.coalesce(Account.appid, func.concat("wx", func.substr(rand, 1, 16))),
+            original_id=func.coalesce(Account.original_id, func.concat("gh_", func.substr(rand, 17, 12))),
+            secret_hash=func.encode(func.sha256(func.convert_to(func.concat(rand, rand), "UTF8")), "hex"),
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        insert(PendingMessage).from_select(
+            [
+                "id",
+                "account_id",
+                "namespace",
+                "channel",
+                "to",
+                "kind",
+                "subject",
+                "body",
+                "data",
+                "created_at",
+            ],
+            select(
+                func.concat("msg_", func.substr(rand, 1, 20)),
+                Account.id,
+                Account.namespace,
+                literal("notification"),
+                Account.id,
+                literal("registration_approved"),
+                literal("公众号信息登记审核通过"),
+                func.concat("你的公众号“", Account.name, "”信息登记审核已通过，可以正常使用微信公众平台。"),
+                func.jsonb_build_object("appid", Account.appid),
+                Account.approved_at,
+            ).where(Account.id.in_(ids), Account.status == "approved"),
+        )
+    )
+    return [
+        ClockEvent(at=due[i], service="registration", kind="registration_approved", account_id=i) for i in ids
+    ]
+
+
+async def expire_activation_links(session: AsyncSession, request: ClockHookRequest) -> list[ClockEvent]:
+    """R-REG-06: an account not activated within 48 h is terminated at that moment."""
+    conditions = [
+        Account.status == "email_unverified",
+        Account.activation_expires_at <= _horizon(request, Account.namespace),
+    ]
+    if request.namespace is not None:
+        conditions.append(Account.namespace == request.namespace)
+    rows = (
+        await session.execute(
+            update(Account)
+            .where(and_(*conditions))
+            .values(
+                status="terminated",
+                terminated_at=Account.activation_expires_at,
+                termination_reason="激活链接已过期（48小时），需重新注册",
+            )
+            .returning(Account.id, Account.activation_expires_at)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    return [
+        ClockEvent(
+            at=r.activation_expires_at, service="registration", kind="activation_expired", account_id=r.id
+        )
+        for r in rows
+    ]

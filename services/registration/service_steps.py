@@ -1,0 +1,255 @@
+"""Steps 3–5 of the wizard (R-REG-07..19): type, SMS code, subject, profile and submission."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit import clock
+from servicekit.clock import shanghai_date
+from servicekit.errors import BadRequest, Conflict, RateLimited, UnsupportedMediaType
+from servicekit.uploads import UploadedFile, sniff
+from services.registration import outbox, repository, service_review
+from services.registration.credentials import new_id, new_sms_code, sha256_hex
+from services.registration.errors import KeepChanges, bad_input
+from services.registration.models import Account, Document, SmsCode
+from services.registration.rules import (
+    IMAGE_FORMATS,
+    SUBJECT_TYPES,
+    RuleError,
+    check_account_name,
+    check_government_name,
+    check_id_number,
+    check_image_format,
+    check_intro,
+    check_language,
+    check_operator_name,
+    check_phone,
+    check_region,
+)
+
+SMS_LIFETIME = timedelta(minutes=10)
+SMS_SPACING = timedelta(seconds=60)
+SMS_PER_DAY = 10
+SMS_WRONG_TRIES = 5
+REGISTRATIONS_PER_IDENTITY = 5  # R-REG-14
+
+
+def _editable(account: Account, what: str) -> None:
+    """R-REG-15/19: steps 3–5 are open before submission and after a rejection, never during review."""
+    if account.status == "in_review":
+        raise Conflict("审核期间已提交信息不能修改", code="under_review")
+    if account.status == "approved":
+        raise Conflict(f"帐号已通过审核，{what}不能修改", code="registration_completed")
+    if account.status == "email_unverified":
+        raise Conflict("请先激活邮箱", code="email_not_activated")
+
+
+async def set_type(session: AsyncSession, account: Account, account_type: str) -> dict[str, Any]:
+    """R-REG-07: fixed once step 4 is submitted."""
+    _editable(account, "类型")
+    if account.subject_submitted_at is not None and account.type != account_type:
+        raise Conflict("信息登记提交后帐号类型不能修改", field="type", code="type_fixed")
+    account.type = account_type
+    await session.flush()
+    return {"account_id": account.id, "type": account.type}
+
+
+async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> dict[str, Any]:
+    """R-REG-13: 6 digits, 10 minutes; one per phone per 60 s and 10 a day (serialised per phone)."""
+    _editable(account, "信息")
+    try:
+        number = check_phone(phone)
+    except RuleError as exc:
+        raise bad_input(exc) from None
+    await repository.advisory_lock(session, f"sms:{number}")
+    now = await clock.now(session, account.namespace)
+    sends = await repository.sms_sends(session, number, shanghai_date(now))
+    if sends and now - sends[0] < SMS_SPACING:
+        retry = sends[0] + SMS_SPACING
+        raise RateLimited(
+            "验证码发送过于频繁，请60秒后再试", code="sms_too_frequent", retry_at=retry.isoformat()
+        )
+    if len(sends) >= SMS_PER_DAY:
+        raise RateLimited("该手机号今天获取验证码次数已达上限", code="sms_daily_limit")
+    code = new_sms_code()
+    row = SmsCode(
+        id=new_id("sms"),
+        account_id=account.id,
+        phone=number,
+        code_hash="",
+        created_at=now,
+        expires_at=now + SMS_LIFETIME,
+        wrong_tries=0,
+    )
+    row.code_hash = sha256_hex(f"{row.id}:{code}")
+    session.add(row)
+    outbox.enqueue(
+        session,
+        channel="sms",
+        to=number,
+        kind="sms_code",
+        namespace=account.namespace,
+        account_id=account.id,
+        created_at=now,
+        body=f"【微信公众平台】你的验证码是 {code}，10分钟内有效。",
+        data={"code": code},
+    )
+    await session.flush()
+    return {"phone": number, "expires_at": row.expires_at, "resend_after": now + SMS_SPACING}
+
+
+@dataclass
+class SubjectForm:
+    subject_type: str
+    government_name: str
+    operator_name: str
+    operator_id_number: str
+    operator_phone: str
+    sms_code: str
+    authorization_letter: UploadedFile | None
+    operator_photo: UploadedFile | None
+
+
+def _image(field: str, upload: UploadedFile | None, *, required: bool) -> tuple[str, UploadedFile] | None:
+    """R-REG-09/12: type from the content, and the picture must really decode."""
+    if upload is None or upload.size == 0:
+        if required:
+            raise BadRequest(f"请上传 {field}", field=field, code="file_required")
+        return None
+    try:
+        fmt = check_image_format(field, sniff(upload.data), IMAGE_FORMATS)
+        with Image.open(io.BytesIO(upload.data)) as picture:
+            picture.verify()
+    except RuleError as exc:
+        raise UnsupportedMediaType(exc.message, field=field, code="unsupported_file_type") from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        raise UnsupportedMediaType(
+            f"{field} 不是有效的图片", field=field, code="unsupported_file_type"
+        ) from None
+    return fmt, upload
+
+
+def _document(account_id: str, kind: str, fmt: str, upload: UploadedFile, now: datetime) -> Document:
+    return Document(
+        account_id=account_id,
+        kind=kind,
+        format=fmt,
+        size=upload.size,
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+        data=upload.data,
+        uploaded_at=now,
+    )
+
+
+async def _verify_sms(
+    session: AsyncSession, account: Account, phone: str, code: str, now: datetime
+) -> SmsCode:
+    row = await repository.latest_sms_code(session, account.id, phone)
+    if row is None or row.used_at is not None or now >= row.expires_at:
+        raise BadRequest("短信验证码已失效，请重新获取", field="sms_code", code="sms_code_expired")
+    if row.wrong_tries >= SMS_WRONG_TRIES:
+        raise BadRequest("短信验证码错误次数过多，请重新获取", field="sms_code", code="sms_code_exhausted")
+    if sha256_hex(f"{row.id}:{code.strip()}") != row.code_hash:
+        row.wrong_tries += 1
+        raise KeepChanges(
+            BadRequest(
+                "短信验证码错误",
+                field="sms_code",
+                code="sms_code_incorrect",
+                tries_left=SMS_WRONG_TRIES - row.wrong_tries,
+            )
+        )
+    return row
+
+
+async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> dict[str, Any]:
+    """Step 4 (R-REG-08..15). Checks in order: fields, files, SMS code, then the R-REG-14 count under lock."""
+    _editable(account, "主体信息")
+    if account.type is None:
+        raise Conflict("请先选择帐号类型", code="type_required")
+    if account.profile_submitted_at is not None and account.status != "rejected":
+        raise Conflict("公众号信息已提交，不能再修改主体信息", code="under_review")
+    now = await clock.now(session, account.namespace)
+    if form.subject_type not in SUBJECT_TYPES:
+        raise BadRequest("主体类型不正确", field="subject_type", code="invalid_subject_type")
+    try:
+        government_name = check_government_name(form.government_name)
+        operator_name = check_operator_name(form.operator_name)
+        id_number = check_id_number(form.operator_id_number, now.astimezone(clock.SHANGHAI).date())
+        phone = check_phone(form.operator_phone)
+    except RuleError as exc:
+        raise bad_input(exc) from None
+    letter = _image("authorization_letter", form.authorization_letter, required=True)
+    photo = _image("operator_photo", form.operator_photo, required=True)
+    sms = await _verify_sms(session, account, phone, form.sms_code, now)
+    # R-REG-14 under concurrency: lock the ID number, then the phone (always this order), then count.
+    await repository.advisory_lock(session, f"id:{id_number}")
+    await repository.advisory_lock(session, f"phone:{phone}")
+    if await repository.count_live_with(session, "id_number", id_number, exclude=account.id) >= 5:
+        raise Conflict(
+            "同一身份证最多可登记5次信息", field="operator_id_number", code="id_number_limit_reached"
+        )
+    if await repository.count_live_with(session, "phone", phone, exclude=account.id) >= 5:
+        raise Conflict("同一手机号最多可登记5次信息", field="operator_phone", code="phone_limit_reached")
+    sms.used_at = now
+    account.subject_type, account.government_name = form.subject_type, government_name
+    account.operator_name, account.operator_id_number, account.operator_phone = (
+        operator_name,
+        id_number,
+        phone,
+    )
+    account.subject_submitted_at = now
+    for kind, item in (("authorization_letter", letter), ("operator_photo", photo)):
+        if item is not None:
+            await repository.put_document(session, _document(account.id, kind, item[0], item[1], now))
+    await session.flush()
+    return {"account_id": account.id, "status": account.status, "subject_submitted_at": now}
+
+
+@dataclass
+class ProfileForm:
+    name: str
+    intro: str
+    country: str
+    province: str | None
+    city: str | None
+    language: str
+    category: str | None
+
+
+async def submit_profile(
+    session: AsyncSession,
+    account: Account,
+    form: ProfileForm,
+    *,
+    protected_names: tuple[str, ...],
+    default_policy: str,
+) -> dict[str, Any]:
+    """Step 5 (R-REG-16..18): the name, intro, region, language; then review starts."""
+    _editable(account, "公众号信息")
+    if account.subject_submitted_at is None:
+        raise Conflict("请先完成信息登记（第4步）", code="subject_required")
+    try:
+        name = check_account_name(form.name, protected_names)
+        intro = check_intro(form.intro)
+        country, province, city = check_region(form.country, form.province, form.city)
+        language = check_language(form.language)
+    except RuleError as exc:
+        raise bad_input(exc) from None
+    now = await clock.now(session, account.namespace)
+    account.name, account.intro, account.language = name, intro, language
+    account.region_country, account.region_province, account.region_city = country, province, city
+    account.category = (form.category or "").strip() or None
+    review = await service_review.start_review(session, account, now=now, default_policy=default_policy)
+    return {
+        "account_id": account.id,
+        "status": account.status,
+        "review": {"review_id": review.id, "status": review.status, "deadline": review.deadline},
+    }

@@ -1,0 +1,146 @@
+"""How an account is shown: to other services (AccountView), to its operator and to the control plane."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from contracts.capabilities import capabilities
+from contracts.certification.client import CertificationClient
+from contracts.certification.schemas import CertificationSummary
+from contracts.registration.schemas import AccountView
+from services.registration.models import Account, Document, Review
+
+REGISTRATION_LIMIT = timedelta(days=80)  # R-DER-01
+INACTIVITY_LIMIT = timedelta(days=210)  # R-DER-02
+
+
+async def certification_of(client: httpx.AsyncClient | None, account: Account) -> CertificationSummary:
+    """Certification only exists for approved accounts; ask the certification service then."""
+    if client is None or account.appid is None:
+        return CertificationSummary(account_id=account.id, certified=False)
+    return await CertificationClient(client).summary(account.id)
+
+
+def account_view(account: Account, certified: bool) -> AccountView:
+    return AccountView(
+        account_id=account.id,
+        namespace=account.namespace,
+        status=account.status,
+        type=account.type,
+        appid=account.appid,
+        original_id=account.original_id,
+        name=account.name,
+        certified=certified,
+        capabilities=capabilities(account.type, certified, account.status),
+        login_email=account.email,
+        phone=account.operator_phone,
+        operator_wechat=None,
+        terminated_at=account.terminated_at,
+    )
+
+
+def current_step(account: Account) -> int:
+    """The wizard step the operator is on (1–5); 5 once step 5 is submitted (review shows the rest)."""
+    if account.status == "email_unverified":
+        return 2
+    if account.status == "rejected":
+        return 4
+    if account.profile_submitted_at is not None or account.status in ("in_review", "approved"):
+        return 5
+    if account.type is None:
+        return 3
+    if account.subject_submitted_at is None:
+        return 4
+    return 5
+
+
+def registration_expires_at(account: Account) -> datetime | None:
+    if account.status in ("approved", "terminated"):
+        return None
+    return account.created_at + REGISTRATION_LIMIT
+
+
+def deregistration_due_at(account: Account) -> datetime | None:
+    if account.status != "approved" or account.approved_at is None:
+        return None
+    start = max(account.approved_at, account.last_login_at or account.approved_at)
+    return start + INACTIVITY_LIMIT
+
+
+def _document(doc: Document | None) -> dict[str, Any] | None:
+    if doc is None:
+        return None
+    return {"format": doc.format, "size": doc.size, "sha256": doc.sha256, "uploaded_at": doc.uploaded_at}
+
+
+def review_block(review: Review | None) -> dict[str, Any]:
+    if review is None:
+        return {"review_id": None, "status": None, "submitted_at": None, "deadline": None, "reason": None}
+    return {
+        "review_id": review.id,
+        "status": review.status,
+        "submitted_at": review.submitted_at,
+        "deadline": review.deadline,
+        "decided_at": review.decided_at,
+        "reason": review.reason,
+    }
+
+
+def account_detail(
+    account: Account,
+    *,
+    review: Review | None,
+    certification: CertificationSummary,
+    documents: dict[str, Document],
+    next_allowed: dict[str, datetime | None],
+) -> dict[str, Any]:
+    """`GET /api/v1/account`: every field of SPEC §7.1."""
+    return {
+        "account_id": account.id,
+        "namespace": account.namespace,
+        "status": account.status,
+        "step": current_step(account),
+        "type": account.type,
+        "subject": {
+            "subject_type": account.subject_type,
+            "government_name": account.government_name,
+            "operator_name": account.operator_name,
+            "operator_id_number": account.operator_id_number,
+            "operator_phone": account.operator_phone,
+            "authorization_letter": _document(documents.get("authorization_letter")),
+            "operator_photo": _document(documents.get("operator_photo")),
+            "submitted_at": account.subject_submitted_at,
+        },
+        "profile": {
+            "name": account.name,
+            "intro": account.intro,
+            "region": {
+                "country": account.region_country,
+                "province": account.region_province,
+                "city": account.region_city,
+            },
+            "language": account.language,
+            "category": account.category,
+            "avatar": _document(documents.get("avatar")),
+            "submitted_at": account.profile_submitted_at,
+        },
+        "review": review_block(review),
+        "certification": certification.model_dump(mode="json", exclude={"account_id"}),
+        "capabilities": capabilities(account.type, certification.certified, account.status),
+        "appid": account.appid,
+        "original_id": account.original_id,
+        "created_at": account.created_at,
+        "activated_at": account.activated_at,
+        "approved_at": account.approved_at,
+        "last_login_at": account.last_login_at,
+        "registration_expires_at": registration_expires_at(account),
+        "deregistration_due_at": deregistration_due_at(account),
+        "login_email": account.email,
+        "wechat_id": account.wechat_id,
+        "next_allowed_at": next_allowed,
+        "terminated_at": account.terminated_at,
+        "termination_reason": account.termination_reason,
+    }

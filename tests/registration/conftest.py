@@ -1,0 +1,36 @@
+"""Registration service tests: the real app in-process, the real certification app as its peer, and a
+recording fake of messaging (httpx.MockTransport) that can be told to fail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from servicekit.testing import asgi_client, wire_app
+from services.certification.app import build_app as build_certification
+from services.registration.app import build_app
+from tests.registration.factories import FakeMessaging, registration_settings
+
+
+@pytest.fixture
+def messaging() -> FakeMessaging:
+    return FakeMessaging()
+
+
+@pytest.fixture
+async def client(db_conn: AsyncConnection, messaging: FakeMessaging) -> AsyncIterator[httpx.AsyncClient]:
+    certification = wire_app(build_certification(), connection=db_conn)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=certification), base_url="http://cert") as cert,
+        httpx.AsyncClient(transport=httpx.MockTransport(messaging.handler), base_url="http://msg") as msg,
+    ):
+        app = wire_app(
+            build_app(registration_settings()),
+            connection=db_conn,
+            peers={"certification": cert, "messaging": msg},
+        )
+        async with asgi_client(app) as c:
+            yield c

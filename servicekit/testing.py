@@ -21,11 +21,12 @@ from servicekit.settings import to_asyncpg_url
 
 
 class TestDatabase:
-    """A fresh database on TEST_DATABASE_URL's server, or on an embedded pgserver instance."""
+    """A fresh database on `server_url`'s server (else TEST_DATABASE_URL's, else an embedded pgserver)."""
 
     __test__ = False
 
-    def __init__(self) -> None:
+    def __init__(self, server_url: str | None = None) -> None:
+        self._server_url = server_url
         self._server: Any = None
         self._tmp: tempfile.TemporaryDirectory[str] | None = None
         self.admin_url = ""
@@ -33,7 +34,7 @@ class TestDatabase:
         self.name = f"mpsandbox_test_{uuid.uuid4().hex[:10]}"
 
     def start(self) -> str:
-        base = os.environ.get("TEST_DATABASE_URL")
+        base = self._server_url or os.environ.get("TEST_DATABASE_URL")
         if not base:
             import pgserver
 

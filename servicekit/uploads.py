@@ -7,6 +7,7 @@ type from magic bytes (filetype), never from the file name.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import filetype
@@ -44,6 +45,7 @@ class _Part:
     content_type: str = "application/octet-stream"
     chunks: list[bytes] = field(default_factory=list)
     size: int = 0
+    limit: int | None = None
 
 
 class _TooLarge(Exception):
@@ -59,8 +61,13 @@ async def read_multipart(
     default_file_limit: int = 1 * MB,
     field_limit: int = 64 * KB,
     max_parts: int = 64,
+    file_limit_from_fields: Callable[[str, Mapping[str, str]], int | None] | None = None,
 ) -> MultipartBody:
-    """Read a multipart/form-data body; a part over its limit raises 413 naming the field."""
+    """Read a multipart/form-data body; a part over its limit raises 413 naming the field.
+
+    `file_limit_from_fields(part_name, fields_so_far)` may narrow a file part's limit from the plain
+    fields sent before it (a `type` field choosing the material's limit); None keeps `file_limits`.
+    """
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
@@ -82,6 +89,8 @@ async def read_multipart(
     def limit_for(part: _Part) -> int:
         if part.filename is None:
             return field_limit
+        if part.limit is not None:
+            return part.limit
         return file_limits.get(part.name, default_file_limit)
 
     def on_part_begin() -> None:
@@ -108,6 +117,11 @@ async def read_multipart(
         current.content_type = headers.get(b"content-type", b"application/octet-stream").decode("latin-1")
         if len(parts) >= max_parts:
             raise BadRequest("表单字段过多", code="too_many_parts")
+        if current.filename is not None and file_limit_from_fields is not None:
+            fields_so_far = {
+                p.name: b"".join(p.chunks).decode("utf-8", "replace") for p in parts if p.filename is None
+            }
+            current.limit = file_limit_from_fields(current.name, fields_so_far)
 
     def on_part_data(data: bytes, start: int, end: int) -> None:
         current.size += end - start

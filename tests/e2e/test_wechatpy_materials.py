@@ -1,0 +1,73 @@
+"""Unmodified wechatpy 1.8.18 against the running sandbox: materials and media (R-MSG-10/11)."""
+
+from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from wechatpy import WeChatClient
+from wechatpy.exceptions import WeChatClientException
+
+from tests.messaging.factories import image_bytes, mp3_bytes, mp4_bytes, wav_bytes
+
+if TYPE_CHECKING:
+    from tests.e2e.conftest import Sandbox
+
+pytestmark = pytest.mark.e2e
+
+
+def sandbox_client(url: str, appid: str, secret: str) -> WeChatClient:
+    class SandboxWeChatClient(WeChatClient):  # type: ignore[misc]
+        API_BASE_URL = f"{url}/cgi-bin/"
+
+        def fetch_access_token(self) -> dict[str, Any]:
+            return dict(
+                self._fetch_access_token(
+                    url=f"{url}/cgi-bin/token",
+                    params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
+                )
+            )
+
+    return SandboxWeChatClient(appid, secret)
+
+
+@pytest.fixture
+def wechat(sandbox: Sandbox, unique_namespace: str) -> WeChatClient:
+    """A certified service account's developer, as a wechatpy client."""
+    with sandbox.admin(unique_namespace) as http:
+        created = http.post("/_sandbox/accounts", json={"type": "service", "certified": True})
+    assert created.status_code in (200, 201), created.text
+    account = created.json()
+    return sandbox_client(sandbox.url, account["appid"], account["secret"])
+
+
+class TestWechatpyMaterials:
+    def test_permanent_image_voice_and_video_are_counted(self, wechat: WeChatClient) -> None:
+        image = wechat.material.add("image", io.BytesIO(image_bytes("PNG")))
+        voice = wechat.material.add("voice", io.BytesIO(mp3_bytes(5)))
+        video = wechat.material.add("video", io.BytesIO(mp4_bytes()), title="发布会", introduction="全程回放")
+        assert image["url"].startswith("http")
+        assert len({image["media_id"], voice["media_id"], video["media_id"]}) == 3
+        counts = wechat.material.get_count()
+        assert (counts["image_count"], counts["voice_count"], counts["video_count"]) == (1, 1, 1)
+        assert wechat.material.get(video["media_id"])["title"] == "发布会"
+
+    def test_temporary_media_downloads_as_bytes(self, wechat: WeChatClient) -> None:
+        png = image_bytes("PNG")
+        uploaded = wechat.media.upload("image", io.BytesIO(png))
+        assert uploaded["type"] == "image"
+        assert wechat.media.download(uploaded["media_id"]).content == png
+
+    def test_articles_upload_with_a_thumb(self, wechat: WeChatClient) -> None:
+        thumb = wechat.media.upload("thumb", io.BytesIO(image_bytes("JPEG")))["thumb_media_id"]
+        news = wechat.media.upload_articles(
+            [{"thumb_media_id": thumb, "title": "停水通知", "content": "<p>明日 8:00–12:00 停水</p>"}]
+        )
+        assert news["type"] == "news"
+        assert news["media_id"]
+
+    def test_voice_over_60_seconds_raises_45007(self, wechat: WeChatClient) -> None:
+        with pytest.raises(WeChatClientException) as caught:
+            wechat.media.upload("voice", io.BytesIO(wav_bytes(61)))
+        assert caught.value.errcode == 45007

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import httpx
 
 from contracts.certification.schemas import CertificationSummary, RecordCertification
+from servicekit.errors import SandboxError
 from servicekit.http import call_peer
 
 RECORD_PATH = "/internal/certifications/{account_id}"
 SUMMARY_PATH = "/internal/certifications/{account_id}"
+BY_NAME_PATH = "/internal/certifications/by-name/{name}"
+NAME_NOT_HELD = "certified_name_not_found"  # the 404 code of BY_NAME_PATH: no certified account holds it
 
 
 class CertificationClient:
@@ -29,4 +34,16 @@ class CertificationClient:
         response = await call_peer(
             self._client, "GET", SUMMARY_PATH.format(account_id=account_id), service="certification"
         )
+        return CertificationSummary.model_validate(response.json())
+
+    async def by_name(self, name: str) -> CertificationSummary | None:
+        """The certified account holding `name` (R-CER-04 / R-REG-16), or None when no one holds it."""
+        path = BY_NAME_PATH.format(name=quote(name, safe=""))
+        try:
+            response = await call_peer(self._client, "GET", path, service="certification")
+        except SandboxError as exc:
+            # Only the endpoint's own "not held" answer means free; a 404 for the route itself must not.
+            if exc.instance_status == 404 and exc.instance_code == NAME_NOT_HELD:
+                return None
+            raise
         return CertificationSummary.model_validate(response.json())

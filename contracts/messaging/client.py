@@ -36,12 +36,19 @@ class MessagingClient:
                 await asyncio.sleep(0.2 * (attempt + 1))
         raise AssertionError("unreachable")
 
-    async def account_stats(self, account_id: str, *, namespace: str = "default") -> AccountStats:
+    async def account_stats(
+        self, account_id: str, *, namespace: str = "default", account_type: str | None = None
+    ) -> AccountStats:
+        """Followers and the current mass-send quota. Without `account_type` the quota is reported
+        only once the account has sent (messaging then knows its type)."""
+        params = {"namespace": namespace}
+        if account_type:
+            params["type"] = account_type
         response = await call_peer(
             self._client,
             "GET",
             ACCOUNT_STATS_PATH.format(account_id=account_id),
             service="messaging",
-            params={"namespace": namespace},
+            params=params,
         )
         return AccountStats.model_validate(response.json())

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from contracts.certification.client import RECORD_PATH, SUMMARY_PATH
+from contracts.certification.client import BY_NAME_PATH, RECORD_PATH, SUMMARY_PATH
 from contracts.certification.schemas import CertificationSummary, RecordCertification
 from servicekit.db import SessionDep
 from services.certification import service
@@ -21,3 +21,9 @@ async def record_certification(
 @internal.get(SUMMARY_PATH, response_model=CertificationSummary)
 async def certification_summary(account_id: str, session: SessionDep) -> CertificationSummary:
     return await service.certification_summary(session, account_id)
+
+
+@internal.get(BY_NAME_PATH, response_model=CertificationSummary)
+async def certification_by_name(name: str, session: SessionDep) -> CertificationSummary:
+    """Who holds a certified name (R-REG-16's last clause, R-CER-04); 404 when no one does."""
+    return await service.certification_by_name(session, name)

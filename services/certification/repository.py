@@ -26,3 +26,15 @@ async def upsert(
         .returning(Certification)
     )
     return (await session.execute(stmt)).scalar_one()
+
+
+async def by_name(session: AsyncSession, name: str) -> Certification | None:
+    """The latest holder of a certified name. Names are unique among certified accounts (R-CER-04); the
+    order only makes the answer deterministic should fixtures have recorded one twice."""
+    stmt = (
+        select(Certification)
+        .where(Certification.certified_name == name)
+        .order_by(Certification.certified_at.desc(), Certification.account_id)
+        .limit(1)
+    )
+    return await session.scalar(stmt)

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.certification.client import NAME_NOT_HELD
 from contracts.certification.schemas import CertificationSummary, RecordCertification
 from servicekit import clock
+from servicekit.errors import NotFound
 from services.certification import repository
 
 
@@ -30,3 +32,10 @@ async def record_certification(
 
 async def certification_summary(session: AsyncSession, account_id: str) -> CertificationSummary:
     return _summary(account_id, await repository.get(session, account_id))
+
+
+async def certification_by_name(session: AsyncSession, name: str) -> CertificationSummary:
+    row = await repository.by_name(session, name)
+    if row is None:
+        raise NotFound("没有已认证的帐号使用该名称", code=NAME_NOT_HELD)
+    return _summary(row.account_id, row)

@@ -6,6 +6,9 @@ followers/ (simulated users, tags), materials/ (materials and media), mass/ (mas
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 
 from servicekit.app import ServiceSpec, create_app
@@ -16,6 +19,14 @@ from services.messaging.mass.jobs import job_runner
 from services.messaging.materials import endpoints as materials
 from services.messaging.models import Base, load_all_models
 from services.messaging.outbox import endpoints as outbox
+from services.messaging.outbox.runtime import outbox_runtime
+
+
+@asynccontextmanager
+async def background_tasks(app: FastAPI) -> AsyncIterator[None]:
+    """Every part's background work, started once the engine exists."""
+    async with outbox_runtime(app), job_runner(app):
+        yield
 
 
 def build_app(settings: MessagingSettings | None = None) -> FastAPI:
@@ -27,7 +38,7 @@ def build_app(settings: MessagingSettings | None = None) -> FastAPI:
             routers=[*outbox.routers, *followers.routers, *materials.routers, *mass.routers],
             metadata=[Base.metadata],
             migrations_section="messaging",
-            extra_lifespan=job_runner,
+            extra_lifespan=background_tasks,
             peers=("registration",),
             description="发布: followers, materials, mass send, push; the outbox and notification centre.",
         )

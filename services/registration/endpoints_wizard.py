@@ -15,6 +15,7 @@ from services.registration.dependencies import (
     CurrentAccount,
     NamespaceDep,
     PasswordsDep,
+    PeersDep,
     SettingsDep,
     bearer_token,
     keep_on_refusal,
@@ -177,7 +178,7 @@ async def submit_subject(request: Request, account: CurrentAccount, session: Ses
 
 @wizard.put("/account/profile")
 async def submit_profile(
-    body: ProfileBody, account: CurrentAccount, session: SessionDep, settings: SettingsDep
+    body: ProfileBody, account: CurrentAccount, session: SessionDep, settings: SettingsDep, peers: PeersDep
 ) -> dict[str, Any]:
     return await service_steps.submit_profile(
         session,
@@ -193,4 +194,5 @@ async def submit_profile(
         ),
         protected_names=settings.protected_names,
         default_policy=settings.review_policy,
+        certification=peers.certification,
     )

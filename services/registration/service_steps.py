@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.certification.client import CertificationClient
 from servicekit import clock
 from servicekit.clock import shanghai_date
 from servicekit.errors import BadRequest, Conflict, RateLimited, UnsupportedMediaType
@@ -231,6 +233,7 @@ async def submit_profile(
     *,
     protected_names: tuple[str, ...],
     default_policy: str,
+    certification: httpx.AsyncClient | None,
 ) -> dict[str, Any]:
     """Step 5 (R-REG-16..18): the name, intro, region, language; then review starts."""
     _editable(account, "公众号信息")
@@ -243,6 +246,7 @@ async def submit_profile(
         language = check_language(form.language)
     except RuleError as exc:
         raise bad_input(exc) from None
+    await _refuse_certified_name(session, account, name, certification)
     now = await clock.now(session, account.namespace)
     account.name, account.intro, account.language = name, intro, language
     account.region_country, account.region_province, account.region_city = country, province, city
@@ -253,3 +257,24 @@ async def submit_profile(
         "status": account.status,
         "review": {"review_id": review.id, "status": review.status, "deadline": review.deadline},
     }
+
+
+async def _refuse_certified_name(
+    session: AsyncSession, account: Account, name: str, certification: httpx.AsyncClient | None
+) -> None:
+    """R-REG-16: duplicate names are allowed, except the name of a certified account (FAQ 8).
+
+    Certification knows no namespaces, so the check spans them all. A holder registration knows to be
+    terminated no longer holds anything (R-DER-04); one it does not know at all still blocks, since
+    certification says the name is taken. Without a certification peer nothing is certified (as in
+    `views.certification_of`).
+    """
+    if certification is None:
+        return
+    holder = await CertificationClient(certification).by_name(name)
+    if holder is None or holder.account_id == account.id:
+        return
+    holder_account = await repository.get_account(session, holder.account_id)
+    if holder_account is not None and holder_account.status == "terminated":
+        return
+    raise Conflict("该名称已被认证帐号使用", field="name", code="certified_name_taken")

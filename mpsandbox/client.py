@@ -1,0 +1,117 @@
+"""The command line's HTTP helper: the gateway's address, the admin key, and errors printed as SPEC §2.
+
+Commands call `api_call(...)`; a gateway error or an unreachable gateway prints one clear line on
+stderr and exits non-zero, so every command behaves the same way.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+
+from servicekit.context import ADMIN_KEY_HEADER, NAMESPACE_HEADER
+from servicekit.settings import DEFAULT_PORTS
+
+from .supervisor import ADMIN_KEY_FILENAME, data_dir_from_env
+
+err_console = Console(stderr=True, highlight=False)
+
+
+class ApiError(Exception):
+    """The gateway answered with an error status, or could not be reached."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+
+
+def gateway_url(environ: Mapping[str, str] | None = None) -> str:
+    env = os.environ if environ is None else environ
+    if env.get("MPSANDBOX_URL"):
+        return env["MPSANDBOX_URL"].rstrip("/")
+    port = env.get("MPSANDBOX_GATEWAY_PORT") or str(DEFAULT_PORTS["gateway"])
+    return f"http://127.0.0.1:{port}"
+
+
+def configured_admin_key(environ: Mapping[str, str] | None = None) -> str | None:
+    """MPSANDBOX_ADMIN_KEY, else the key `mpsandbox up` saved in the data dir; None if neither exists."""
+    env = os.environ if environ is None else environ
+    if env.get("MPSANDBOX_ADMIN_KEY"):
+        return env["MPSANDBOX_ADMIN_KEY"]
+    path = data_dir_from_env(env) / ADMIN_KEY_FILENAME
+    try:
+        return path.read_text().strip() or None
+    except FileNotFoundError:
+        return None
+
+
+def admin_client(namespace: str | None = None, *, timeout: float = 30.0) -> httpx.Client:
+    """An httpx client on the gateway carrying the admin key (and the namespace, when given)."""
+    headers: dict[str, str] = {}
+    key = configured_admin_key()
+    if key:
+        headers[ADMIN_KEY_HEADER] = key
+    if namespace:
+        headers[NAMESPACE_HEADER] = namespace
+    # trust_env=False: the sandbox is local; an HTTP proxy from the environment would only get in the way.
+    return httpx.Client(base_url=gateway_url(), headers=headers, timeout=timeout, trust_env=False)
+
+
+def describe_error(response: httpx.Response) -> ApiError:
+    """SPEC §2 body → "code: message (field)"; anything else → the status and the start of the body."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, dict) and "message" in error:
+        code = str(error.get("code", "error"))
+        field = f" (field: {error['field']})" if error.get("field") else ""
+        return ApiError(f"{code}: {error['message']}{field}", status=response.status_code, code=code)
+    text = response.text.strip()[:300] or response.reason_phrase
+    return ApiError(f"HTTP {response.status_code}: {text}", status=response.status_code)
+
+
+def request_json(
+    method: str,
+    path: str,
+    *,
+    namespace: str | None = None,
+    json: Any = None,
+    params: Mapping[str, Any] | None = None,
+    client: httpx.Client | None = None,
+) -> Any:
+    """One admin request; returns the decoded JSON body or raises ApiError."""
+    own = client is None
+    http = client or admin_client(namespace)
+    try:
+        response = http.request(method, path, json=json, params=params)
+    except httpx.TransportError as exc:
+        raise ApiError(
+            f"cannot reach the sandbox at {http.base_url} ({type(exc).__name__}); is `mpsandbox up` running?"
+        ) from exc
+    finally:
+        if own:
+            http.close()
+    if response.status_code >= 400:
+        raise describe_error(response)
+    if not response.content:
+        return None
+    return response.json()
+
+
+def api_call(method: str, path: str, **kwargs: Any) -> Any:
+    """`request_json` for commands: on error print it on stderr and exit with status 1."""
+    try:
+        return request_json(method, path, **kwargs)
+    except ApiError as exc:
+        status = f"[{exc.status}] " if exc.status else ""
+        err_console.print(f"[bold red]error[/] {status}", end="")
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(1) from exc

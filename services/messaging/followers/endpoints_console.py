@@ -1,0 +1,28 @@
+"""Operator console: the account's followers, filtered by tag, paged by an opaque cursor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Query
+
+from servicekit.db import SessionDep
+from services.messaging.dependencies import ConsoleAccount, require_approved
+from services.messaging.followers import service
+
+router = APIRouter(prefix="/api/v1/followers", tags=["followers"])
+
+
+@router.get("")
+async def list_followers(
+    account: ConsoleAccount,
+    session: SessionDep,
+    tag_id: int | None = None,
+    subscribed: bool = True,
+    limit: int = Query(default=20, ge=1, le=100),
+    cursor: str | None = None,
+) -> dict[str, Any]:
+    require_approved(account)
+    return await service.console_list(
+        session, account, subscribed=subscribed, tag_id=tag_id, limit=limit, cursor=cursor
+    )

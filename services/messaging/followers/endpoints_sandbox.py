@@ -1,0 +1,49 @@
+"""Control plane (R-MSG-01): followers are created and unsubscribed only here, never by an account."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from servicekit.db import SessionDep
+from services.messaging.dependencies import account_for_appid
+from services.messaging.followers import repository, rules, service
+
+router = APIRouter(prefix="/_sandbox/accounts/{appid}/followers", tags=["sandbox: followers"])
+
+
+class SeedFollowers(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    count: int = Field(ge=1, le=rules.SEED_MAX)
+    gender: Literal[0, 1, 2] | None = None
+    country: str | None = Field(default=None, min_length=1, max_length=32)
+    province: str | None = Field(default=None, min_length=1, max_length=32)
+    city: str | None = Field(default=None, min_length=1, max_length=32)
+    language: Literal["zh_CN", "zh_TW", "en"] | None = None
+
+
+class SeededFollowers(BaseModel):
+    created: int
+    openids: list[str]
+
+
+@router.post("", response_model=SeededFollowers)
+async def add_followers(
+    appid: str, payload: SeedFollowers, request: Request, session: SessionDep
+) -> SeededFollowers:
+    account = await account_for_appid(request, appid)
+    openids = await service.seed_followers(session, account, service.SeedRequest(**payload.model_dump()))
+    return SeededFollowers(created=payload.count, openids=openids)
+
+
+@router.post("/{openid}/unsubscribe")
+async def unsubscribe_follower(
+    appid: str, openid: str, request: Request, session: SessionDep
+) -> dict[str, Any]:
+    account = await account_for_appid(request, appid)
+    follower = await service.unsubscribe(session, account, openid)
+    tag_ids = await repository.tag_ids_of(session, [follower.id])
+    return service.console_item(follower, tag_ids[follower.id])

@@ -1,0 +1,101 @@
+"""The command line's pure parts: durations, gateway address, admin key, error rendering."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from mpsandbox.cli import app, parse_duration
+from mpsandbox.client import configured_admin_key, describe_error, gateway_url
+from mpsandbox.supervisor import load_or_create_admin_key
+
+
+class TestParseDuration:
+    @pytest.mark.parametrize(
+        ("text", "body"),
+        [
+            ("3d", {"days": 3}),
+            ("12h", {"hours": 12}),
+            ("30m", {"minutes": 30}),
+            ("5wd", {"working_days": 5}),
+            ("1d12h", {"days": 1, "hours": 12}),
+            (" 2D ", {"days": 2}),
+        ],
+    )
+    def test_reads_each_unit(self, text: str, body: dict[str, int]) -> None:
+        assert parse_duration(text) == body
+
+    @pytest.mark.parametrize("text", ["", "3", "d", "3x", "-3d", "3.5d", "3d2d", "0d", "3d junk", "wd5"])
+    def test_refuses_bad_input(self, text: str) -> None:
+        with pytest.raises(ValueError):  # noqa: PT011 - the message varies by mistake; the type is the contract
+            parse_duration(text)
+
+
+class TestClockAdvanceCommand:
+    def test_bad_duration_exits_with_usage_error_before_any_request(self) -> None:
+        result = CliRunner().invoke(
+            app, ["clock", "advance", "3x"], env={"MPSANDBOX_URL": "http://127.0.0.1:9"}
+        )
+
+        assert result.exit_code == 2
+        assert "3x" in result.output
+
+    def test_unreachable_gateway_is_reported_and_exits_non_zero(self) -> None:
+        result = CliRunner().invoke(app, ["clock", "show"], env={"MPSANDBOX_URL": "http://127.0.0.1:9"})
+
+        assert result.exit_code == 1
+        assert "cannot reach the sandbox" in result.output
+
+
+class TestGatewayUrl:
+    def test_explicit_url_wins(self) -> None:
+        assert gateway_url({"MPSANDBOX_URL": "http://sandbox:9000/", "MPSANDBOX_GATEWAY_PORT": "1"}) == (
+            "http://sandbox:9000"
+        )
+
+    def test_port_or_default(self) -> None:
+        assert gateway_url({"MPSANDBOX_GATEWAY_PORT": "8123"}) == "http://127.0.0.1:8123"
+        assert gateway_url({}) == "http://127.0.0.1:8000"
+
+
+class TestAdminKey:
+    def test_generated_once_saved_private_and_reused(self, tmp_path: Path) -> None:
+        first = load_or_create_admin_key(tmp_path, {})
+        second = load_or_create_admin_key(tmp_path, {})
+
+        assert first == second
+        assert len(first) >= 24
+        assert stat.S_IMODE((tmp_path / "admin_key").stat().st_mode) == 0o600
+        assert configured_admin_key({"MPSANDBOX_DATA_DIR": str(tmp_path)}) == first
+
+    def test_environment_wins_and_nothing_is_written(self, tmp_path: Path) -> None:
+        assert load_or_create_admin_key(tmp_path, {"MPSANDBOX_ADMIN_KEY": "k"}) == "k"
+        assert not (tmp_path / "admin_key").exists()
+
+    def test_no_key_anywhere_is_none(self, tmp_path: Path) -> None:
+        assert configured_admin_key({"MPSANDBOX_DATA_DIR": str(tmp_path)}) is None
+
+
+class TestDescribeError:
+    def test_spec_error_body(self) -> None:
+        response = httpx.Response(409, json={"error": {"code": "clock_backwards", "message": "时钟只能向前"}})
+
+        error = describe_error(response)
+
+        assert str(error) == "clock_backwards: 时钟只能向前"
+        assert error.status == 409
+        assert error.code == "clock_backwards"
+
+    def test_field_is_named(self) -> None:
+        response = httpx.Response(
+            422, json={"error": {"code": "validation_error", "message": "m", "field": "days"}}
+        )
+
+        assert str(describe_error(response)) == "validation_error: m (field: days)"
+
+    def test_non_json_body(self) -> None:
+        assert str(describe_error(httpx.Response(502, text="bad gateway"))) == "HTTP 502: bad gateway"

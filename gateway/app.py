@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Message, Receive, Scope, Send
 
+from gateway.access_log import AccessLog
 from gateway.auth import Authenticator
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenApiDocument
@@ -69,7 +70,7 @@ class Gateway:
         self.pages = build_pages(
             self.pools, health_timeout=settings.health_timeout_seconds, openapi=self.openapi
         )
-        self.access_log = logging.getLogger("gateway.access")
+        self.access = AccessLog(logging.getLogger("gateway.access"))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -93,15 +94,16 @@ class Gateway:
             await send_json(send, 500, INTERNAL_ERROR, incoming.request_id)
         finally:
             # The path only: query strings carry access tokens and secrets.
-            self.access_log.info(
-                "rid=%s %s %s status=%s ms=%.1f to=%s",
-                incoming.request_id.decode("latin-1"),
-                scope["method"],
-                scope["path"],
-                status,
-                (time.perf_counter() - started) * 1000,
-                route.service if route else "-",
-            )
+            access = self.access
+            if access.enabled():
+                access.add(
+                    incoming.request_id,
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    (time.perf_counter() - started) * 1000,
+                    route.service if route else "-",
+                )
 
     async def dispatch(
         self, scope: Scope, receive: Receive, send: Send, route: Route | None, incoming: Incoming
@@ -186,6 +188,7 @@ class Gateway:
     def close(self) -> None:
         for pool in self.pools.values():
             pool.close()
+        self.access.close()
 
 
 def build_app(settings: GatewaySettings | None = None) -> Gateway:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -11,7 +12,6 @@ from starlette.types import Receive, Scope, Send
 
 from gateway.replies import send_json
 from gateway.upstream import Connection, Pool, UpstreamError, UpstreamTimeout
-from servicekit.logs import new_request_id
 
 log = logging.getLogger("gateway.proxy")
 
@@ -49,6 +49,8 @@ _DROP_RESPONSE = frozenset(
     }
 )
 CLIENT_GONE = 499  # logged only: nobody is left to answer
+# Bodies up to this size (with a Content-Length) are read whole before the request is written.
+SMALL_BODY = 64 * 1024
 
 
 @dataclass(slots=True)
@@ -62,6 +64,14 @@ class Incoming:
     content_length: int | None
     chunked: bool
     has_host: bool
+
+
+def new_request_id() -> bytes:
+    """16 hex digits, like servicekit's, without uuid4's urandom call and UUID object per request.
+
+    The module-level generator is seeded from the OS and reseeded in a forked child.
+    """
+    return b"%016x" % random.getrandbits(64)
 
 
 def _valid_request_id(value: bytes) -> bool:
@@ -97,7 +107,7 @@ def read_request(scope: Scope) -> Incoming:
     if connection is not None:
         lines = _drop_connection_tokens(lines, connection)
     if request_id is None or not _valid_request_id(request_id):
-        request_id = new_request_id().encode()
+        request_id = new_request_id()
     return Incoming(lines, request_id, sandbox_key, authorization, content_length, chunked, has_host)
 
 
@@ -151,6 +161,16 @@ class Forwarder:
             if message["type"] == "http.disconnect":
                 return CLIENT_GONE
             body, more = message.get("body", b""), message.get("more_body", False)
+            if more and incoming.content_length is not None and incoming.content_length <= SMALL_BODY:
+                # A small body that came in pieces is gathered: one write, and safe to send again.
+                pieces = [body]
+                while more:
+                    message = await receive()
+                    if message["type"] == "http.disconnect":
+                        return CLIENT_GONE
+                    pieces.append(message.get("body", b""))
+                    more = message.get("more_body", False)
+                body = b"".join(pieces)
         chunked_upstream = more and incoming.content_length is None
         if chunked_upstream:
             parts.append(b"transfer-encoding: chunked\r\n\r\n")

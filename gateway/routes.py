@@ -83,6 +83,28 @@ ROUTES: tuple[Route, ...] = (
 _DOT_SEGMENT = re.compile(r"(?:^|/)\.{1,2}(?:/|$)")
 
 
+def _first_segment(path: str) -> str:
+    end = path.find("/", 1)
+    return path[1:] if end < 0 else path[1:end]
+
+
+def _index(routes: tuple[Route, ...]) -> dict[str, tuple[Route, ...]]:
+    """Routes grouped by their first path segment, table order kept: a path is only ever tried
+    against the few routes that can own it (every pattern above starts with a literal segment)."""
+    index: dict[str, list[Route]] = {}
+    for route in routes:
+        literal = route.pattern.removeprefix("^")
+        segment = _first_segment(literal)
+        wild = route.regex is not None and any(c in segment for c in "[(.*+?\\|{$")
+        if not literal.startswith("/") or not segment or wild:
+            raise ValueError(f"route {route.pattern!r} does not start with a literal segment")
+        index.setdefault(segment, []).append(route)
+    return {segment: tuple(group) for segment, group in index.items()}
+
+
+_BY_SEGMENT = _index(ROUTES)
+
+
 def resolve(path: str) -> Route | None:
     """The route owning `path`, or None (404). `/internal/...` is never matched, so never exposed.
 
@@ -91,7 +113,7 @@ def resolve(path: str) -> Route | None:
     """
     if "." in path and _DOT_SEGMENT.search(path):
         return None
-    for route in ROUTES:
+    for route in _BY_SEGMENT.get(_first_segment(path), ()):
         if route.matches(path):
             return route
     return None

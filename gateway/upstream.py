@@ -54,6 +54,7 @@ class Connection(asyncio.Protocol):
         self.error: UpstreamError | None = None
         self.head_only = False
         self._framed = False  # content-length or chunked: otherwise the body ends at EOF
+        self._keep_alive = False  # read at the head: llhttp forgets it once the message is complete
         self._informational = False
         self._waiter: asyncio.Future[None] | None = None
         self._timer: asyncio.TimerHandle | None = None
@@ -104,6 +105,7 @@ class Connection(asyncio.Protocol):
             return
         self.status = status
         self.headers_done = True
+        self._keep_alive = self.parser.should_keep_alive()
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -189,13 +191,7 @@ class Connection(asyncio.Protocol):
 
     @property
     def reusable(self) -> bool:
-        return (
-            self.complete
-            and not self.closed
-            and self.error is None
-            and self._framed
-            and self.parser.should_keep_alive()
-        )
+        return self.complete and not self.closed and self.error is None and self._framed and self._keep_alive
 
     def close(self) -> None:
         self.closed = True

@@ -133,6 +133,12 @@ async def read_multipart(
     def on_part_end() -> None:
         parts.append(current)
 
+    finished = False
+
+    def on_end() -> None:
+        nonlocal finished
+        finished = True
+
     parser = MultipartParser(
         boundary,
         {
@@ -143,6 +149,7 @@ async def read_multipart(
             "on_headers_finished": on_headers_finished,
             "on_part_data": on_part_data,
             "on_part_end": on_part_end,
+            "on_end": on_end,
         },
     )
     try:
@@ -150,6 +157,10 @@ async def read_multipart(
             if chunk:
                 parser.write(chunk)
         parser.finalize()
+        if not finished:
+            raise BadRequest(
+                "multipart 请求体不完整（缺少结束边界）", code="malformed_multipart", errcode=41005
+            )
     except _TooLarge as exc:
         raise PayloadTooLarge(
             f"{exc.name} 超过大小限制（{_human(exc.limit)}）", field=exc.name, limit_bytes=exc.limit

@@ -179,7 +179,7 @@ async def account_state(session: AsyncSession, appid: str, *, peers: Peers) -> d
     if peers.messaging is not None:
         try:
             stats = await MessagingClient(peers.messaging).account_stats(
-                account.id, namespace=account.namespace
+                account.id, namespace=account.namespace, account_type=account.type
             )
         except SandboxError:
             pass  # messaging's counters are optional in this view

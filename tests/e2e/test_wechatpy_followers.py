@@ -10,6 +10,8 @@ from wechatpy.exceptions import WeChatClientException
 
 from tests.e2e.conftest import Sandbox
 
+pytestmark = pytest.mark.e2e
+
 
 class SandboxWeChatClient(WeChatClient):  # type: ignore[misc]
     """wechatpy pointed at the sandbox: API base URL and the (hard-coded) token fetch."""

@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from tests.gateway.gateway_fakes import FakeService, openapi_of, serving
 
 from gateway.app import Gateway
 from gateway.config import GatewaySettings
+from tests.gateway.gateway_fakes import FakeService, openapi_of, serving
 
 ADMIN_KEY = "test-admin-key"
 SERVICE_PATHS = {

@@ -5,11 +5,11 @@ import os
 from collections.abc import AsyncIterator
 
 import httpx
-from tests.gateway.conftest import ADMIN_KEY, settings_for
-from tests.gateway.gateway_fakes import FakeService, free_port, serving
 
 from gateway.app import Gateway
 from gateway.openapi import merge_documents
+from tests.gateway.conftest import ADMIN_KEY, settings_for
+from tests.gateway.gateway_fakes import FakeService, free_port, serving
 
 KEY = {"X-Sandbox-Key": ADMIN_KEY}
 

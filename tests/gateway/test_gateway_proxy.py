@@ -6,10 +6,10 @@ import json
 
 import httpx
 import pytest
-from tests.gateway.conftest import ADMIN_KEY, settings_for
-from tests.gateway.gateway_fakes import ACCOUNT, FakeService, free_port
 
 from gateway.app import Gateway
+from tests.gateway.conftest import ADMIN_KEY, settings_for
+from tests.gateway.gateway_fakes import ACCOUNT, FakeService, free_port
 
 KEY = {"X-Sandbox-Key": ADMIN_KEY}
 GOOD = {"account": ACCOUNT, "ttl": 30}

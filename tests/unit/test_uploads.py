@@ -133,3 +133,33 @@ class TestReadMultipart:
         with pytest.raises(BadRequest) as caught:
             await read_multipart(make_request(source), file_limits={}, max_parts=3)
         assert caught.value.instance_code == "too_many_parts"
+
+
+class TestTruncatedMultipart:
+    async def test_body_cut_before_the_closing_boundary_is_refused(self) -> None:
+        from starlette.requests import Request
+
+        from servicekit.errors import BadRequest
+        from servicekit.uploads import read_multipart
+
+        body = b'--b\r\nContent-Disposition: form-data; name="media"; filename="a.jpg"\r\n\r\nabc'
+        sent = False
+
+        async def receive() -> dict[str, object]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        request = Request(
+            {
+                "type": "http",
+                "method": "POST",
+                "path": "/",
+                "headers": [(b"content-type", b"multipart/form-data; boundary=b")],
+            },
+            receive,
+        )
+        with pytest.raises(BadRequest):
+            await read_multipart(request, file_limits={"media": 1024})

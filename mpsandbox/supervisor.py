@@ -10,6 +10,7 @@ import asyncio
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -172,6 +173,7 @@ class Supervisor:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self._started = True
         try:
+            self._check_ports_free()
             _ = self.admin_key
             if not self.database_url:
                 self.database_url = self._start_embedded_database()
@@ -294,6 +296,18 @@ class Supervisor:
             except Exception:  # a broken sink must not block the child on a full pipe
                 pass
         stream.close()
+
+    def _check_ports_free(self) -> None:
+        """Refuse to start when a port is taken: the health checks would otherwise reach whatever
+        already listens there (an earlier sandbox) and report ready."""
+        for name, child in self.children.items():
+            port = child.port
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+                if probe.connect_ex(("127.0.0.1", port)) == 0:
+                    raise SupervisorError(
+                        f"port {port} ({name}) is already in use — is another sandbox running? "
+                        f"Stop it, or choose other ports (MPSANDBOX_{name.upper()}_PORT)."
+                    )
 
     def _wait_ready(self) -> None:
         deadline = time.monotonic() + self.ready_timeout

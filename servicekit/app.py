@@ -32,6 +32,7 @@ from servicekit.db import SessionDep, make_engine, make_sessionmaker
 from servicekit.errors import DependencyDown, SandboxError
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
+from servicekit.routing import JsonBodyByDefault
 from servicekit.settings import ServiceSettings
 
 VERSION = "0.1.0"
@@ -201,6 +202,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.include_router(lifecycle_router(spec))
     for router in spec.routers:
         app.include_router(router)
+    app.add_middleware(JsonBodyByDefault)
     app.add_middleware(RequestContextMiddleware, service=spec.name)
     return app
 

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from servicekit.errors import CgiError
 
@@ -34,3 +35,21 @@ async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str,
     if not isinstance(body, dict):
         raise CgiError(47001)
     return body
+
+
+class JsonBodyByDefault:
+    """Treat a body sent without a JSON Content-Type as JSON (SPEC §2: clients like wechatpy and a bare
+    `curl -d '{…}'` send none, or form-urlencoded). No endpoint here takes urlencoded forms; multipart
+    and every other declared type pass through untouched."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            headers = scope["headers"]
+            content_type = next((v for k, v in headers if k == b"content-type"), None)
+            if content_type is None or content_type.startswith(b"application/x-www-form-urlencoded"):
+                rest = [(k, v) for k, v in headers if k != b"content-type"]
+                scope = {**scope, "headers": [*rest, (b"content-type", b"application/json")]}
+        await self.app(scope, receive, send)

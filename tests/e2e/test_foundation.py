@@ -163,3 +163,18 @@ class TestServiceDown:
         assert components["scheduler"]["status"] != "ok"
         for name in ("registration", "certification", "messaging", "database"):
             assert components[name]["status"] == "ok", (name, components[name])
+
+
+class TestSecondSandboxOnTakenPorts:
+    def test_start_is_refused_naming_the_taken_port(self, sandbox: Sandbox, tmp_path: Any) -> None:
+        from mpsandbox.supervisor import Supervisor, SupervisorError
+
+        second = Supervisor(
+            data_dir=tmp_path,
+            database_url="postgresql://unused@127.0.0.1:1/unused",
+            admin_key="k",
+            ports=dict(sandbox.ports),
+        )
+        with pytest.raises(SupervisorError, match=r"already in use"):
+            second.start()
+        assert sandbox.client().get("/healthz").status_code == 200

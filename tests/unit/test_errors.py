@@ -128,3 +128,33 @@ class TestRenderedErrors:
         r = await client.get("/api/v1/boom")
         assert r.status_code == 500
         assert r.json() == {"error": {"code": "internal_error", "message": "服务内部错误"}}
+
+
+class EchoBody(BaseModel):
+    name: str
+
+
+class TestJsonBodyByDefault:
+    async def test_json_sent_without_content_type_is_parsed(self) -> None:
+        import httpx
+        from fastapi import FastAPI
+
+        from servicekit.routing import JsonBodyByDefault
+
+        app = FastAPI()
+
+        @app.post("/echo")
+        async def echo(body: EchoBody) -> dict[str, str]:
+            return {"name": body.name}
+
+        app.add_middleware(JsonBodyByDefault)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            bare = await client.post("/echo", content=b'{"name": "a"}')
+            form = await client.post(
+                "/echo",
+                content=b'{"name": "b"}',
+                headers={"content-type": "application/x-www-form-urlencoded"},
+            )
+        assert bare.json() == {"name": "a"}
+        assert form.json() == {"name": "b"}

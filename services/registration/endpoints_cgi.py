@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Request
 from contracts.registration.identity import account_from_request
 from servicekit.db import SessionDep
 from servicekit.errors import CgiError
+from servicekit.routing import cgi_json
 from services.registration import service_tokens
 from services.registration.dependencies import SettingsDep
 
@@ -27,23 +27,9 @@ async def get_token(
     return issued.body()
 
 
-async def json_body(request: Request) -> dict[str, Any]:
-    """WeChat parses the body as JSON whatever the Content-Type (wechatpy sends none)."""
-    raw = await request.body()
-    if not raw.strip():
-        raise CgiError(44002)
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise CgiError(47001) from None
-    if not isinstance(body, dict):
-        raise CgiError(47001)
-    return body
-
-
 @cgi.post("/cgi-bin/stable_token")
 async def stable_token(request: Request, session: SessionDep) -> dict[str, Any]:
-    issued = await service_tokens.issue_stable_token(session, await json_body(request))
+    issued = await service_tokens.issue_stable_token(session, await cgi_json(request))
     return issued.body()
 
 

@@ -23,7 +23,7 @@ from contracts.messaging.client import MessagingClient
 from contracts.messaging.schemas import Channel, OutboxRequest
 from servicekit.errors import SandboxError
 from services.registration.credentials import new_id
-from services.registration.models import PendingMessage
+from services.registration.models import Account, PendingMessage
 
 log = logging.getLogger("registration.outbox")
 BATCH = 100
@@ -31,21 +31,21 @@ BATCH = 100
 
 def enqueue(
     session: AsyncSession,
+    account: Account,
     *,
     channel: Channel,
     to: str,
     kind: str,
-    namespace: str,
     created_at: datetime,
-    account_id: str | None = None,
     subject: str = "",
     body: str = "",
     data: dict[str, Any] | None = None,
 ) -> PendingMessage:
+    """A message about `account`, sent to `to` once the current transaction commits."""
     message = PendingMessage(
         id=new_id("msg"),
-        account_id=account_id,
-        namespace=namespace,
+        account_id=account.id,
+        namespace=account.namespace,
         channel=channel,
         to=to,
         kind=kind,

@@ -62,11 +62,10 @@ async def approve(
     account.secret_hash = sha256_hex(secret)
     outbox.enqueue(
         session,
+        account,
         channel="notification",
         to=account.id,
         kind="registration_approved",
-        namespace=account.namespace,
-        account_id=account.id,
         created_at=now,
         subject="公众号信息登记审核通过",
         body=f"你的公众号“{account.name}”信息登记审核已通过，可以正常使用微信公众平台。",
@@ -84,11 +83,10 @@ async def reject(
     account.status = "rejected"
     outbox.enqueue(
         session,
+        account,
         channel="notification",
         to=account.id,
         kind="registration_rejected",
-        namespace=account.namespace,
-        account_id=account.id,
         created_at=now,
         subject="公众号信息登记审核未通过",
         body=f"你的公众号信息登记审核未通过，原因：{reason}",

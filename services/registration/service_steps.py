@@ -94,11 +94,10 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
     session.add(row)
     outbox.enqueue(
         session,
+        account,
         channel="sms",
         to=number,
         kind="sms_code",
-        namespace=account.namespace,
-        account_id=account.id,
         created_at=now,
         body=f"【微信公众平台】你的验证码是 {code}，10分钟内有效。",
         data={"code": code},

@@ -53,11 +53,10 @@ async def _send_activation(
     link = f"{base_url.rstrip('/')}{ACTIVATION_PATH}?token={token}"
     outbox.enqueue(
         session,
+        account,
         channel="email",
         to=account.email,
         kind="activation",
-        namespace=account.namespace,
-        account_id=account.id,
         created_at=now,
         subject="微信公众平台帐号激活",
         body=f"请在48小时内点击以下链接激活你的公众平台帐号：\n{link}",

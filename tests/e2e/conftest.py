@@ -22,6 +22,7 @@ import pytest
 from mpsandbox.supervisor import PROCESSES, Supervisor, plain_sink
 from servicekit.context import ADMIN_KEY_HEADER, NAMESPACE_HEADER
 from servicekit.testing import TestDatabase
+from tests.e2e.wechat import SandboxWeChatClient, certified_client
 
 
 @dataclass
@@ -130,3 +131,9 @@ def private_sandbox(database_url: str, tmp_path_factory: pytest.TempPathFactory)
         yield running
     finally:
         stop_sandbox(running, database)
+
+
+@pytest.fixture
+def wechat(sandbox: Sandbox, unique_namespace: str) -> SandboxWeChatClient:
+    """A certified service account's developer, as a wechatpy client."""
+    return certified_client(sandbox, unique_namespace)

@@ -11,27 +11,13 @@ import pytest
 from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
+from tests.e2e.wechat import certified_client
 from tests.messaging.factories import image_bytes, mp3_bytes, mp4_bytes
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Sandbox
 
 pytestmark = pytest.mark.e2e
-
-
-def sandbox_client(url: str, appid: str, secret: str) -> WeChatClient:
-    class SandboxWeChatClient(WeChatClient):  # type: ignore[misc]
-        API_BASE_URL = f"{url}/cgi-bin/"
-
-        def fetch_access_token(self) -> dict[str, Any]:
-            return dict(
-                self._fetch_access_token(
-                    url=f"{url}/cgi-bin/token",
-                    params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-                )
-            )
-
-    return SandboxWeChatClient(appid, secret)
 
 
 @dataclass
@@ -65,12 +51,8 @@ class Developer:
 
 
 def developer(sandbox: Sandbox, namespace: str, account_type: str) -> Developer:
-    with sandbox.admin(namespace) as http:
-        created = http.post("/_sandbox/accounts", json={"type": account_type, "certified": True})
-    assert created.status_code in (200, 201), created.text
-    account = created.json()
-    wechat = sandbox_client(sandbox.url, account["appid"], account["secret"])
-    return Developer(sandbox, namespace, account["appid"], wechat)
+    wechat = certified_client(sandbox, namespace, account_type)
+    return Developer(sandbox, namespace, wechat.appid, wechat)
 
 
 @pytest.fixture

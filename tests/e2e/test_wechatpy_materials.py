@@ -3,43 +3,17 @@
 from __future__ import annotations
 
 import io
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
-from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from tests.messaging.factories import image_bytes, mp3_bytes, mp4_bytes, wav_bytes
 
 if TYPE_CHECKING:
-    from tests.e2e.conftest import Sandbox
+    from wechatpy import WeChatClient
 
 pytestmark = pytest.mark.e2e
-
-
-def sandbox_client(url: str, appid: str, secret: str) -> WeChatClient:
-    class SandboxWeChatClient(WeChatClient):  # type: ignore[misc]
-        API_BASE_URL = f"{url}/cgi-bin/"
-
-        def fetch_access_token(self) -> dict[str, Any]:
-            return dict(
-                self._fetch_access_token(
-                    url=f"{url}/cgi-bin/token",
-                    params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-                )
-            )
-
-    return SandboxWeChatClient(appid, secret)
-
-
-@pytest.fixture
-def wechat(sandbox: Sandbox, unique_namespace: str) -> WeChatClient:
-    """A certified service account's developer, as a wechatpy client."""
-    with sandbox.admin(unique_namespace) as http:
-        created = http.post("/_sandbox/accounts", json={"type": "service", "certified": True})
-    assert created.status_code in (200, 201), created.text
-    account = created.json()
-    return sandbox_client(sandbox.url, account["appid"], account["secret"])
 
 
 class TestWechatpyMaterials:

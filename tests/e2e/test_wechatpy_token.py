@@ -10,42 +10,33 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from wechatpy import WeChatClient
 from wechatpy.exceptions import WeChatClientException
 
 from tests.e2e.conftest import Sandbox
+from tests.e2e.wechat import SandboxWeChatClient, create_account
 
 pytestmark = pytest.mark.e2e
 
 MAX_TOKEN_FETCHES = 3
 
 
-class CountingSandboxClient(WeChatClient):  # type: ignore[misc]
-    """wechatpy pointed at the sandbox; token fetches are counted and capped (see module docstring)."""
+class CountingSandboxClient(SandboxWeChatClient):
+    """The sandbox client with its token fetches counted and capped (see module docstring)."""
 
     def __init__(self, sandbox_url: str, appid: str, secret: str) -> None:
-        self.sandbox_url = sandbox_url
-        self.API_BASE_URL = f"{sandbox_url}/cgi-bin/"
         self.token_fetches = 0
-        super().__init__(appid, secret)
+        super().__init__(sandbox_url, appid, secret)
 
-    def fetch_access_token(self) -> Any:
+    def fetch_access_token(self) -> dict[str, Any]:
         self.token_fetches += 1
         if self.token_fetches > MAX_TOKEN_FETCHES:
             pytest.fail(f"wechatpy fetched a token {self.token_fetches} times: the sandbox keeps refusing it")
-        return self._fetch_access_token(
-            url=f"{self.sandbox_url}/cgi-bin/token",
-            params={"grant_type": "client_credential", "appid": self.appid, "secret": self.secret},
-        )
+        return super().fetch_access_token()
 
 
 @pytest.fixture
 def account(sandbox: Sandbox, unique_namespace: str) -> dict[str, Any]:
-    with sandbox.admin(unique_namespace) as admin:
-        response = admin.post("/_sandbox/accounts", json={"type": "service"})
-    assert response.status_code == 201, response.text
-    created: dict[str, Any] = response.json()
-    return created
+    return create_account(sandbox, unique_namespace, expected=(201,), type="service")
 
 
 def callback_ips_errcode(sandbox: Sandbox, token: str) -> int:

@@ -18,10 +18,11 @@ from typing import Any
 
 import httpx
 from PIL import Image
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contracts.capabilities import capabilities
 from contracts.registration.schemas import AccountView, encode_account_header
+from servicekit import clock
 from servicekit.context import ACCOUNT_HEADER
 from servicekit.testing import asgi_client, wire_app
 
@@ -144,6 +145,7 @@ class CgiApi:
 
     def __init__(self, client: httpx.AsyncClient, account: AccountView) -> None:
         self.client = client
+        self.account = account
         self.headers = account_headers(account)
 
     async def upload(
@@ -171,6 +173,22 @@ class CgiApi:
 
     async def permanent(self, kind: str, data: bytes, **params: str) -> str:
         return str((await self.upload("material/add_material", kind, data, **params)).json()["media_id"])
+
+
+async def freeze_at(connection: AsyncConnection, account: AccountView, local: datetime) -> None:
+    """Set `account`'s namespace clock to Shanghai wall time `local` (inside the rolled-back transaction)."""
+    async with AsyncSession(bind=connection, join_transaction_mode="create_savepoint") as session:
+        await clock.set_time(session, account.namespace, local.replace(tzinfo=clock.SHANGHAI))
+        await session.commit()
+
+
+async def api_at(
+    client: httpx.AsyncClient, connection: AsyncConnection, account_type: str, local: datetime
+) -> CgiApi:
+    """A developer of a fresh account of `account_type`, its namespace's clock at Shanghai `local`."""
+    api = CgiApi(client, account_view(account_type=account_type))
+    await freeze_at(connection, api.account, local)
+    return api
 
 
 # --- followers as rows (mass send) -------------------------------------------------------------
@@ -272,8 +290,6 @@ async def seed_followers(
 ) -> list[str]:
     """`count` followers created by the seeding code itself (one set-based statement); their openids
     in creation order. Unspecified attributes spread as the control plane spreads them."""
-    from sqlalchemy.ext.asyncio import AsyncSession
-
     from services.messaging.followers import service
 
     request = service.SeedRequest(count, gender, country, province, city, language)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import httpx
@@ -13,13 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from contracts.registration.schemas import AccountView
 from services.messaging.mass import jobs
 from services.messaging.mass.models import MassDelivery, MassJob
-from tests.messaging.factories import account_headers, account_view, insert_followers, messaging_client
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with messaging_client(db_conn) as c:
-        yield c
+from tests.messaging.factories import account_headers, account_view, insert_followers
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -11,13 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.messaging.mass.models import MassCounter, MassJob
-from tests.messaging.factories import CgiApi, account_view, image_bytes, insert_followers, messaging_client
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with messaging_client(db_conn) as c:
-        yield c
+from tests.messaging.factories import CgiApi, account_view, image_bytes, insert_followers
 
 
 def text_to_all(content: str = "今天下午停水，请提前储水。") -> dict[str, Any]:

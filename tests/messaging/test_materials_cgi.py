@@ -19,19 +19,12 @@ from tests.messaging.factories import (
     CgiApi,
     account_view,
     image_bytes,
-    messaging_client,
     mp4_bytes,
     pdf_bytes,
     wav_bytes,
 )
 
 BOUNDARY = "materialsBoundary42"
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with messaging_client(db_conn) as client:
-        yield client
 
 
 @pytest.fixture

@@ -6,24 +6,16 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registration.schemas import AccountView
 from tests.messaging.factories import (
     account_headers,
     account_view,
     image_bytes,
-    messaging_client,
     mp4_bytes,
     pdf_bytes,
     wav_bytes,
 )
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with messaging_client(db_conn) as client:
-        yield client
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -15,15 +14,8 @@ from tests.messaging.factories import (
     CgiApi,
     account_view,
     image_bytes,
-    messaging_client,
     mp4_bytes,
 )
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with messaging_client(db_conn) as client:
-        yield client
 
 
 @pytest.fixture

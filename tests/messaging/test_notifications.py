@@ -3,30 +3,20 @@
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contracts.messaging.client import OUTBOX_PATH
 from contracts.registration.schemas import AccountView
-from servicekit.testing import asgi_client, wire_app
-from services.messaging.app import build_app
 from services.messaging.outbox.models import OutboxMessage
 from tests.messaging.factories import account_headers, account_view
 
 NOTIFICATIONS = "/api/v1/notifications"
 START = datetime(2027, 2, 1, 8, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(wire_app(build_app(), connection=db_conn)) as http:
-        yield http
 
 
 async def notify(

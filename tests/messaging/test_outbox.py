@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -44,12 +43,6 @@ async def rows_with_key(bind: AsyncConnection | AsyncEngine, key: str) -> int:
     async with AsyncSession(bind=bind, join_transaction_mode="create_savepoint") as session:
         query = select(func.count()).select_from(OutboxMessage).where(OutboxMessage.key == key)
         return int(await session.scalar(query) or 0)
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with asgi_client(wire_app(build_app(), connection=db_conn)) as http:
-        yield http
 
 
 @pytest.fixture

@@ -10,32 +10,15 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from contracts.registration.schemas import AccountView
 from servicekit import clock
 from servicekit.testing import asgi_client, wire_app
 from services.messaging.app import build_app
 from services.messaging.mass.models import MassCounter, MassJob
-from tests.messaging.factories import CgiApi, account_headers, account_view, messaging_client
+from tests.messaging.factories import CgiApi, account_headers, account_view, api_at, freeze_at
 
 TEXT = {"msgtype": "text", "filter": {"is_to_all": True}, "text": {"content": "通知"}}
-
-
-@pytest.fixture
-async def client(db_conn: AsyncConnection) -> AsyncIterator[httpx.AsyncClient]:
-    async with messaging_client(db_conn) as c:
-        yield c
-
-
-async def move_clock(db_conn: AsyncConnection, namespace: str, target: datetime) -> None:
-    async with AsyncSession(bind=db_conn, join_transaction_mode="create_savepoint") as session:
-        await clock.set_time(session, namespace, target)
-        await session.commit()
-
-
-async def freeze_at(db_conn: AsyncConnection, account: AccountView, local: datetime) -> None:
-    await move_clock(db_conn, account.namespace, local.replace(tzinfo=clock.SHANGHAI))
 
 
 async def sendall(api: CgiApi, **extra: Any) -> dict[str, Any]:
@@ -46,9 +29,7 @@ class TestSubscriptionDailyQuota:
     async def test_second_send_of_the_day_is_45028_with_resets_at(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
-        account = account_view(account_type="subscription")
-        await freeze_at(db_conn, account, datetime(2026, 12, 1, 23, 50))
-        api = CgiApi(client, account)
+        api = await api_at(client, db_conn, "subscription", datetime(2026, 12, 1, 23, 50))
 
         assert (await sendall(api))["errcode"] == 0
         refused = await sendall(api)
@@ -59,12 +40,10 @@ class TestSubscriptionDailyQuota:
     async def test_next_natural_day_in_shanghai_resets(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
-        account = account_view(account_type="subscription")
-        await freeze_at(db_conn, account, datetime(2026, 12, 1, 23, 50))
-        api = CgiApi(client, account)
+        api = await api_at(client, db_conn, "subscription", datetime(2026, 12, 1, 23, 50))
         assert (await sendall(api))["errcode"] == 0
 
-        await freeze_at(db_conn, account, datetime(2026, 12, 2, 0, 0, 1))
+        await freeze_at(db_conn, api.account, datetime(2026, 12, 2, 0, 0, 1))
 
         assert (await sendall(api))["errcode"] == 0
         assert (await sendall(api))["errcode"] == 45028
@@ -74,16 +53,14 @@ class TestServiceMonthlyQuota:
     async def test_fifth_send_of_the_month_is_refused_and_next_month_resets(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
-        account = account_view(account_type="service")
-        await freeze_at(db_conn, account, datetime(2026, 11, 3, 9, 0))
-        api = CgiApi(client, account)
+        api = await api_at(client, db_conn, "service", datetime(2026, 11, 3, 9, 0))
 
         results = [(await sendall(api))["errcode"] for _ in range(5)]
         assert results == [0, 0, 0, 0, 45028]
-        await freeze_at(db_conn, account, datetime(2026, 11, 30, 23, 59))
+        await freeze_at(db_conn, api.account, datetime(2026, 11, 30, 23, 59))
         assert (await sendall(api))["errcode"] == 45028
 
-        await freeze_at(db_conn, account, datetime(2026, 12, 1, 0, 0))
+        await freeze_at(db_conn, api.account, datetime(2026, 12, 1, 0, 0))
         assert (await sendall(api))["errcode"] == 0
 
 
@@ -136,11 +113,9 @@ class TestClientMsgId:
     async def test_same_clientmsgid_after_24_hours_sends_again(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
-        account = account_view(account_type="service")
-        await freeze_at(db_conn, account, datetime(2026, 11, 3, 9, 0))
-        api = CgiApi(client, account)
+        api = await api_at(client, db_conn, "service", datetime(2026, 11, 3, 9, 0))
         first = await sendall(api, clientmsgid="daily")
-        await freeze_at(db_conn, account, datetime(2026, 11, 4, 9, 0, 1))
+        await freeze_at(db_conn, api.account, datetime(2026, 11, 4, 9, 0, 1))
 
         again = await sendall(api, clientmsgid="daily")
 
@@ -191,9 +166,9 @@ class TestStats:
     async def test_internal_stats_report_followers_and_the_current_quota(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
-        account = account_view(account_type="service")
-        await freeze_at(db_conn, account, datetime(2026, 11, 3, 9, 0))
-        await sendall(CgiApi(client, account))
+        api = await api_at(client, db_conn, "service", datetime(2026, 11, 3, 9, 0))
+        await sendall(api)
+        account = api.account
 
         response = await client.get(
             f"/internal/accounts/{account.account_id}/stats", params={"namespace": account.namespace}

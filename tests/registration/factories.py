@@ -98,12 +98,17 @@ async def fixture_account(
     return created
 
 
+def credentials(account: dict[str, Any]) -> dict[str, str]:
+    """What a developer sends for a token: `account`'s AppID and AppSecret."""
+    return {"grant_type": "client_credential", "appid": account["appid"], "secret": account["secret"]}
+
+
+async def request_token(client: httpx.AsyncClient, account: dict[str, Any]) -> httpx.Response:
+    return await client.get("/cgi-bin/token", params=credentials(account))
+
+
 async def token_for(client: httpx.AsyncClient, account: dict[str, Any]) -> str:
-    response = await client.get(
-        "/cgi-bin/token",
-        params={"grant_type": "client_credential", "appid": account["appid"], "secret": account["secret"]},
-    )
-    token: str = response.json()["access_token"]
+    token: str = (await request_token(client, account)).json()["access_token"]
     return token
 
 

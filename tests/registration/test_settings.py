@@ -13,6 +13,7 @@ from tests.registration.factories import (
     fixture_account,
     image_bytes,
     login,
+    request_token,
     set_clock,
     unique_email,
 )
@@ -160,12 +161,5 @@ class TestTerminatedAccount:
         r = await client.get("/api/v1/account", headers=headers)
         assert r.status_code == 410
         assert r.json()["error"]["code"] == "account_terminated"
-        gone = await client.get(
-            "/cgi-bin/token",
-            params={
-                "grant_type": "client_credential",
-                "appid": account["appid"],
-                "secret": account["secret"],
-            },
-        )
+        gone = await request_token(client, account)
         assert gone.json()["errcode"] == 40013

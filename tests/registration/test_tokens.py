@@ -6,7 +6,14 @@ import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registration.schemas import encode_account_header
-from tests.registration.factories import advance, fixture_account, set_clock, token_for
+from tests.registration.factories import (
+    advance,
+    credentials,
+    fixture_account,
+    request_token,
+    set_clock,
+    token_for,
+)
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 
@@ -21,21 +28,14 @@ async def introspect(client: httpx.AsyncClient, token: str | None) -> dict:
 class TestGetToken:
     async def test_valid_credentials_issue_a_token_for_7200_seconds(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
-        r = await client.get(
-            "/cgi-bin/token",
-            params={
-                "grant_type": "client_credential",
-                "appid": account["appid"],
-                "secret": account["secret"],
-            },
-        )
+        r = await request_token(client, account)
         assert r.status_code == 200
         assert r.json()["expires_in"] == 7200
         assert len(r.json()["access_token"]) >= 64
 
     async def test_wrong_inputs_return_wechat_codes(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
-        base = {"grant_type": "client_credential", "appid": account["appid"], "secret": account["secret"]}
+        base = credentials(account)
         cases = [
             ({**base, "grant_type": "password"}, 40002),
             ({k: v for k, v in base.items() if k != "appid"}, 41002),
@@ -50,14 +50,7 @@ class TestGetToken:
 
     async def test_terminated_account_cannot_get_a_token(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client, status="terminated")
-        r = await client.get(
-            "/cgi-bin/token",
-            params={
-                "grant_type": "client_credential",
-                "appid": account["appid"],
-                "secret": account["secret"],
-            },
-        )
+        r = await request_token(client, account)
         assert r.json()["errcode"] == 40013
 
 
@@ -118,7 +111,7 @@ class TestTokenIntrospection:
 class TestStableToken:
     async def test_repeated_calls_return_the_same_token(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
-        body = {"grant_type": "client_credential", "appid": account["appid"], "secret": account["secret"]}
+        body = credentials(account)
         # No Content-Type, as wechatpy-style clients send it.
         first = (await client.post("/cgi-bin/stable_token", content=__import__("json").dumps(body))).json()
         second = (await client.post("/cgi-bin/stable_token", json=body)).json()
@@ -129,7 +122,7 @@ class TestStableToken:
     ) -> None:
         await set_clock(db_conn, T0)
         account = await fixture_account(client)
-        body = {"grant_type": "client_credential", "appid": account["appid"], "secret": account["secret"]}
+        body = credentials(account)
         stable = (await client.post("/cgi-bin/stable_token", json=body)).json()["access_token"]
         await token_for(client, account)
         await token_for(client, account)
@@ -140,7 +133,7 @@ class TestStableToken:
     ) -> None:
         await set_clock(db_conn, T0)
         account = await fixture_account(client)
-        body = {"grant_type": "client_credential", "appid": account["appid"], "secret": account["secret"]}
+        body = credentials(account)
         first = (await client.post("/cgi-bin/stable_token", json=body)).json()["access_token"]
         forced = (await client.post("/cgi-bin/stable_token", json={**body, "force_refresh": True})).json()
         assert forced["access_token"] != first

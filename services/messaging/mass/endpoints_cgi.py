@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
@@ -13,6 +14,7 @@ from services.messaging.mass import errors, jobs, messages, service
 from services.messaging.mass.models import MassJob
 
 router = APIRouter(prefix="/cgi-bin/message/mass", tags=["cgi-bin: mass send"])
+TargetParser = Callable[[dict[str, Any]], messages.Target]
 
 
 def _accepted(job: MassJob) -> dict[str, Any]:
@@ -23,20 +25,31 @@ def _accepted(job: MassJob) -> dict[str, Any]:
     return body
 
 
-@router.post("/sendall")
-async def sendall(
-    request: Request, account: CgiAccount, session: SessionDep, background: BackgroundTasks
+async def _submit(
+    request: Request,
+    account: CgiAccount,
+    session: SessionDep,
+    background: BackgroundTasks,
+    parse_target: TargetParser,
 ) -> dict[str, Any]:
-    """To everyone (`filter.is_to_all`) or to a tag (`filter.tag_id`, or wechatpy's `group_id`)."""
+    """`/sendall` and `/send`: the same submission, told apart by how the body names its audience."""
     body = await cgi_json(request)
     message = messages.parse_cgi_message(body)
-    target = messages.parse_sendall_target(body)
+    target = parse_target(body)
     clientmsgid = messages.check_clientmsgid(body.get("clientmsgid"))
     job = await service.submit(
         session, account=account, message=message, target=target, source="api", clientmsgid=clientmsgid
     )
     background.add_task(jobs.dispatch, request.app, job.id)
     return _accepted(job)
+
+
+@router.post("/sendall")
+async def sendall(
+    request: Request, account: CgiAccount, session: SessionDep, background: BackgroundTasks
+) -> dict[str, Any]:
+    """To everyone (`filter.is_to_all`) or to a tag (`filter.tag_id`, or wechatpy's `group_id`)."""
+    return await _submit(request, account, session, background, messages.parse_sendall_target)
 
 
 @router.post("/send")
@@ -44,15 +57,7 @@ async def send(
     request: Request, account: CgiAccount, session: SessionDep, background: BackgroundTasks
 ) -> dict[str, Any]:
     """To 2–10,000 openids; ones that do not follow this account are filtered out silently."""
-    body = await cgi_json(request)
-    message = messages.parse_cgi_message(body)
-    target = messages.parse_send_target(body)
-    clientmsgid = messages.check_clientmsgid(body.get("clientmsgid"))
-    job = await service.submit(
-        session, account=account, message=message, target=target, source="api", clientmsgid=clientmsgid
-    )
-    background.add_task(jobs.dispatch, request.app, job.id)
-    return _accepted(job)
+    return await _submit(request, account, session, background, messages.parse_send_target)
 
 
 @router.post("/preview")

@@ -69,23 +69,27 @@ def clientmsgid_exists(msg_id: int) -> SandboxError:
     )
 
 
-def quota_exhausted(resets_at: datetime) -> SandboxError:
+def _limit_reached(message: str, *, code: str, errcode: int, resets_at: datetime) -> SandboxError:
     return SandboxError(
+        message, code=code, status=429, errcode=errcode, resets_at=resets_at.astimezone(SHANGHAI).isoformat()
+    )
+
+
+def quota_exhausted(resets_at: datetime) -> SandboxError:
+    return _limit_reached(
         "本期群发次数已用完（订阅号每天 1 次，服务号每月 4 次）",
         code="mass_send_quota_exhausted",
-        status=429,
         errcode=45028,
-        resets_at=resets_at.astimezone(SHANGHAI).isoformat(),
+        resets_at=resets_at,
     )
 
 
 def preview_limit_reached(resets_at: datetime) -> SandboxError:
-    return SandboxError(
+    return _limit_reached(
         "今日预览次数已达上限（每天 100 次）",
         code="preview_limit_reached",
-        status=429,
         errcode=45009,
-        resets_at=resets_at.astimezone(SHANGHAI).isoformat(),
+        resets_at=resets_at,
     )
 
 

@@ -24,8 +24,8 @@ from services.messaging.materials.rules import (
     ARTICLE_IMAGE,
     CONTENT_TYPES,
     MediaKind,
-    MediaMissing,
     media_kind,
+    required_file,
 )
 
 router = APIRouter(prefix="/cgi-bin", tags=["materials (cgi-bin)"])
@@ -36,10 +36,7 @@ EXTENSIONS = {content_type: ext for ext, content_type in CONTENT_TYPES.items()}
 
 async def read_media(request: Request, kind: MediaKind) -> tuple[UploadedFile, dict[str, str]]:
     body = await read_multipart(request, file_limits={"media": kind.max_bytes})
-    upload = body.files.get("media")
-    if upload is None or not upload.data:
-        raise MediaMissing(field="media")
-    return upload, body.fields
+    return required_file(body, "media"), body.fields
 
 
 def timestamp(material: Material) -> int:

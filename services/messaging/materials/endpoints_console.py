@@ -15,7 +15,7 @@ from servicekit.uploads import read_multipart
 from services.messaging.dependencies import ConsoleAccount, require_approved
 from services.messaging.materials import service
 from services.messaging.materials.models import Material
-from services.messaging.materials.rules import LARGEST_UPLOAD, InvalidMediaType, MediaMissing, media_kind
+from services.messaging.materials.rules import LARGEST_UPLOAD, InvalidMediaType, media_kind, required_file
 from services.messaging.materials.service import FILE_TYPES
 
 router = APIRouter(prefix="/api/v1/materials", tags=["materials"])
@@ -71,9 +71,7 @@ async def add_material(request: Request, session: SessionDep, account: ConsoleAc
         request, file_limits={"file": LARGEST_UPLOAD}, file_limit_from_fields=file_limit
     )
     kind = media_kind(body.fields.get("type"))
-    upload = body.files.get("file")
-    if upload is None or not upload.data:
-        raise MediaMissing(field="file")
+    upload = required_file(body, "file")
     title = (body.fields.get("title") or "").strip() or None
     introduction = (body.fields.get("introduction") or "").strip() or None
     if kind.name == "video" and title is None:

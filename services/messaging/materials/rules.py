@@ -18,7 +18,7 @@ from mutagen.mp3 import MP3
 from mutagen.wave import WAVE
 
 from servicekit.errors import BadRequest, CgiError, NotFound, PayloadTooLarge, UnsupportedMediaType
-from servicekit.uploads import KB, MB, sniff
+from servicekit.uploads import KB, MB, MultipartBody, UploadedFile, sniff
 
 TEMPORARY_LIFETIME_DAYS = 3
 MAX_TITLE_BYTES = 64
@@ -65,6 +65,14 @@ class MediaMissing(BadRequest):
     code = "media_missing"
     message = "缺少上传的文件"
     errcode = 41005
+
+
+def required_file(body: MultipartBody, part: str) -> UploadedFile:
+    """The non-empty file uploaded as `part`, else MediaMissing (41005) naming that part."""
+    upload = body.files.get(part)
+    if upload is None or not upload.data:
+        raise MediaMissing(field=part)
+    return upload
 
 
 class VoiceTooLong(BadRequest):

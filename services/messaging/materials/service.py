@@ -147,6 +147,22 @@ async def page_permanent(
     )
 
 
+async def _add_fileless_temporary(session: AsyncSession, account: AccountView, **fields: Any) -> Material:
+    """A temporary material with no file of its own (news, a mass-send video wrapper)."""
+    now = await _now(session, account.namespace)
+    material = Material(
+        media_id=new_media_id(),
+        account_id=account.account_id,
+        namespace=account.namespace,
+        permanent=False,
+        data=None,
+        created_at=now,
+        expires_at=_expiry(now, False),
+        **fields,
+    )
+    return await repository.add(session, material)
+
+
 async def upload_news(session: AsyncSession, *, account: AccountView, articles: Any) -> Material:
     """media/uploadnews: 1–8 checked articles whose covers are the caller's live image/thumb media."""
     normalised = check_articles(articles)
@@ -157,21 +173,9 @@ async def upload_news(session: AsyncSession, *, account: AccountView, articles: 
             media_id=article["thumb_media_id"],
             where=Material.type.in_(("image", "thumb")),
         )
-    now = await _now(session, account.namespace)
-    material = Material(
-        media_id=new_media_id(),
-        account_id=account.account_id,
-        namespace=account.namespace,
-        type="news",
-        permanent=False,
-        size=0,
-        data=None,
-        title=normalised[0]["title"],
-        articles=normalised,
-        created_at=now,
-        expires_at=_expiry(now, False),
+    return await _add_fileless_temporary(
+        session, account, type="news", size=0, title=normalised[0]["title"], articles=normalised
     )
-    return await repository.add(session, material)
 
 
 async def upload_mass_video(
@@ -179,25 +183,18 @@ async def upload_mass_video(
 ) -> Material:
     """media/uploadvideo: wrap one of the caller's videos for a mass send (stored as `mpvideo`)."""
     video = await find_material(session, account=account, media_id=media_id, where=Material.type == "video")
-    now = await _now(session, account.namespace)
-    material = Material(
-        media_id=new_media_id(),
-        account_id=account.account_id,
-        namespace=account.namespace,
+    return await _add_fileless_temporary(
+        session,
+        account,
         type="mpvideo",
-        permanent=False,
         size=video.size,
-        data=None,
         content_type=video.content_type,
         filename=video.filename,
         title=title,
         description=description,
         source_media_id=video.media_id,
         url=video.url,
-        created_at=now,
-        expires_at=_expiry(now, False),
     )
-    return await repository.add(session, material)
 
 
 def _usable_for(msgtype: str) -> ColumnElement[bool]:

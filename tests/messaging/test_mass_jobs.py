@@ -72,6 +72,14 @@ class TestConsoleMassSend:
             3,
         )
 
+    async def test_wechat_style_text_payload_is_accepted(self, client: httpx.AsyncClient) -> None:
+        headers = account_headers(account_view())
+        body = {"msgtype": "text", "text": {"content": "공지"}}
+        response = await client.post("/api/v1/mass-sends", json=body, headers=headers)
+        # The nested content is read (and judged): Korean is refused, naming the characters.
+        assert response.status_code == 400
+        assert response.json()["error"]["characters"] == ["공", "지"]
+
     async def test_account_not_approved_is_403(self, client: httpx.AsyncClient) -> None:
         headers = account_headers(account_view(status="in_review"))
         response = await client.post(

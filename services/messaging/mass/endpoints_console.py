@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.messaging.schemas import QuotaState
 from servicekit.db import SessionDep
@@ -28,6 +28,9 @@ class AudienceIn(BaseModel):
 
 
 class MassSendIn(BaseModel):
+    """`text` / `media_id` flat, or the `/cgi-bin` payload object keyed by msgtype
+    (`{"msgtype": "text", "text": {"content": …}}`, `{"msgtype": "image", "image": {"media_id": …}}`)."""
+
     model_config = ConfigDict(extra="forbid")
 
     msgtype: str
@@ -36,6 +39,21 @@ class MassSendIn(BaseModel):
     media_ids: list[str] | None = Field(default=None, max_length=20)
     audience: AudienceIn = Field(default_factory=AudienceIn)
     clientmsgid: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _unwrap_wechat_payload(cls, data: Any) -> Any:
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        text = data.get("text")
+        if isinstance(text, dict):
+            data["text"] = text.get("content")
+        msgtype = data.get("msgtype")
+        if msgtype != "text" and isinstance(msgtype, str) and isinstance(data.get(msgtype), dict):
+            inner = data.pop(msgtype)
+            data.setdefault("media_id", inner.get("media_id"))
+        return data
 
 
 def _target(audience: AudienceIn) -> Target:

@@ -6,12 +6,13 @@ from urllib.parse import quote
 
 import httpx
 
-from contracts.certification.schemas import CertificationSummary, RecordCertification
+from contracts.certification.schemas import CertificationSummary, RecordCertification, SummariesQuery
 from servicekit.errors import SandboxError
 from servicekit.http import call_peer
 
 RECORD_PATH = "/internal/certifications/{account_id}"
 SUMMARY_PATH = "/internal/certifications/{account_id}"
+SUMMARIES_PATH = "/internal/certifications/summaries"
 BY_NAME_PATH = "/internal/certifications/by-name/{name}"
 NAME_NOT_HELD = "certified_name_not_found"  # the 404 code of BY_NAME_PATH: no certified account holds it
 
@@ -35,6 +36,20 @@ class CertificationClient:
             self._client, "GET", SUMMARY_PATH.format(account_id=account_id), service="certification"
         )
         return CertificationSummary.model_validate(response.json())
+
+    async def summaries(self, account_ids: list[str]) -> dict[str, CertificationSummary]:
+        """One call for many accounts (search results): account_id → summary, every id answered."""
+        if not account_ids:
+            return {}
+        response = await call_peer(
+            self._client,
+            "POST",
+            SUMMARIES_PATH,
+            service="certification",
+            json=SummariesQuery(account_ids=account_ids).model_dump(),
+        )
+        items = [CertificationSummary.model_validate(item) for item in response.json()["items"]]
+        return {item.account_id: item for item in items}
 
     async def by_name(self, name: str) -> CertificationSummary | None:
         """The certified account holding `name` (R-CER-04 / R-REG-16), or None when no one holds it."""

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class RecordCertification(BaseModel):
@@ -11,6 +11,12 @@ class RecordCertification(BaseModel):
     certified_name: str
     certification_text: str = ""
     namespace: str = "default"
+
+
+class SummariesQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    account_ids: list[str] = Field(max_length=1000)
 
 
 class CertificationSummary(BaseModel):

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from contracts.certification.client import BY_NAME_PATH, RECORD_PATH, SUMMARY_PATH
-from contracts.certification.schemas import CertificationSummary, RecordCertification
+from contracts.certification.client import BY_NAME_PATH, RECORD_PATH, SUMMARIES_PATH, SUMMARY_PATH
+from contracts.certification.schemas import CertificationSummary, RecordCertification, SummariesQuery
 from servicekit.db import SessionDep
 from services.certification import service
 
@@ -27,3 +27,11 @@ async def certification_summary(account_id: str, session: SessionDep) -> Certifi
 async def certification_by_name(name: str, session: SessionDep) -> CertificationSummary:
     """Who holds a certified name (R-REG-16's last clause, R-CER-04); 404 when no one does."""
     return await service.certification_by_name(session, name)
+
+
+@internal.post(SUMMARIES_PATH)
+async def certification_summaries(
+    body: SummariesQuery, session: SessionDep
+) -> dict[str, list[CertificationSummary]]:
+    """Many accounts in one call (registration's search marks certified accounts)."""
+    return {"items": await service.certification_summaries(session, body.account_ids)}

@@ -13,6 +13,11 @@ async def get(session: AsyncSession, account_id: str) -> Certification | None:
     return await session.scalar(select(Certification).where(Certification.account_id == account_id))
 
 
+async def get_many(session: AsyncSession, account_ids: list[str]) -> dict[str, Certification]:
+    rows = await session.scalars(select(Certification).where(Certification.account_id.in_(account_ids)))
+    return {row.account_id: row for row in rows}
+
+
 async def upsert(
     session: AsyncSession, *, account_id: str, name: str, text: str, at: datetime
 ) -> Certification:

@@ -34,6 +34,13 @@ async def certification_summary(session: AsyncSession, account_id: str) -> Certi
     return _summary(account_id, await repository.get(session, account_id))
 
 
+async def certification_summaries(
+    session: AsyncSession, account_ids: list[str]
+) -> list[CertificationSummary]:
+    rows = await repository.get_many(session, account_ids)
+    return [_summary(account_id, rows.get(account_id)) for account_id in dict.fromkeys(account_ids)]
+
+
 async def certification_by_name(session: AsyncSession, name: str) -> CertificationSummary:
     row = await repository.by_name(session, name)
     if row is None:

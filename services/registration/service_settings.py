@@ -11,6 +11,8 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.certification.client import CertificationClient
+from contracts.certification.schemas import CertificationSummary
 from servicekit import clock
 from servicekit.errors import BadRequest, Conflict, UnsupportedMediaType
 from servicekit.uploads import UploadedFile, sniff
@@ -150,11 +152,17 @@ async def reset_secret(session: AsyncSession, account: Account) -> dict[str, Any
 async def search(session: AsyncSession, *, q: str, namespace: str, peers: Peers) -> dict[str, Any]:
     """R-REG-30 / R-REG-19: approved, non-terminated accounts only; certified ones marked."""
     rows = await repository.search_approved(session, q=q.strip(), namespace=namespace, limit=SEARCH_LIMIT)
-    # Sequential on purpose: at most SEARCH_LIMIT small calls, and peers may share one connection in tests.
-    summaries = [await certification_of(peers.certification, a) for a in rows]
+    certified: dict[str, CertificationSummary] = {}
+    if peers.certification is not None and rows:
+        certified = await CertificationClient(peers.certification).summaries([a.id for a in rows])
     return {
         "items": [
-            {"appid": a.appid, "name": a.name, "intro": a.intro, "certified": s.certified}
-            for a, s in zip(rows, summaries, strict=True)
+            {
+                "appid": a.appid,
+                "name": a.name,
+                "intro": a.intro,
+                "certified": a.id in certified and certified[a.id].certified,
+            }
+            for a in rows
         ]
     }

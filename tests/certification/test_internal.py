@@ -78,3 +78,17 @@ class TestCertificationClientByName:
         ) as http:
             with pytest.raises(SandboxError):
                 await CertificationClient(http).by_name("东城发布")
+
+
+class TestCertificationSummaries:
+    async def test_one_call_answers_every_account_in_order(self, client: httpx.AsyncClient) -> None:
+        await client.put("/internal/certifications/acc_b", json={"certified_name": "北京市公安局"})
+        summaries = await CertificationClient(client).summaries(["acc_a", "acc_b", "acc_a"])
+        assert {k: v.certified for k, v in summaries.items()} == {"acc_a": False, "acc_b": True}
+        assert summaries["acc_b"].certified_name == "北京市公安局"
+
+    async def test_more_than_a_thousand_ids_is_422(self, client: httpx.AsyncClient) -> None:
+        r = await client.post(
+            "/internal/certifications/summaries", json={"account_ids": [f"a{i}" for i in range(1001)]}
+        )
+        assert r.status_code == 422

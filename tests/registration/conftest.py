@@ -21,10 +21,26 @@ def messaging() -> FakeMessaging:
 
 
 @pytest.fixture
-async def client(db_conn: AsyncConnection, messaging: FakeMessaging) -> AsyncIterator[httpx.AsyncClient]:
+def certification_calls() -> list[str]:
+    """`METHOD path` of every call registration makes to certification, in order."""
+    return []
+
+
+@pytest.fixture
+async def client(
+    db_conn: AsyncConnection, messaging: FakeMessaging, certification_calls: list[str]
+) -> AsyncIterator[httpx.AsyncClient]:
     certification = wire_app(build_certification(), connection=db_conn)
+
+    async def record(request: httpx.Request) -> None:
+        certification_calls.append(f"{request.method} {request.url.path}")
+
     async with (
-        httpx.AsyncClient(transport=httpx.ASGITransport(app=certification), base_url="http://cert") as cert,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=certification),
+            base_url="http://cert",
+            event_hooks={"request": [record]},
+        ) as cert,
         httpx.AsyncClient(transport=httpx.MockTransport(messaging.handler), base_url="http://msg") as msg,
     ):
         app = wire_app(

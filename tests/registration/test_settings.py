@@ -144,6 +144,16 @@ class TestSearch:
             ("搜索测试甲", False),
         ]
 
+    async def test_certification_is_asked_once_for_all_results(
+        self, client: httpx.AsyncClient, certification_calls: list[str]
+    ) -> None:
+        for name in ("批量甲", "批量乙", "批量丙"):
+            await fixture_account(client, name=name)
+        certification_calls.clear()
+        items = (await client.get("/api/v1/accounts/search", params={"q": "批量"})).json()["items"]
+        assert len(items) == 3
+        assert certification_calls == ["POST /internal/certifications/summaries"]
+
     async def test_like_wildcards_are_literal(self, client: httpx.AsyncClient) -> None:
         await fixture_account(client, name="百分号测试")
         assert (await client.get("/api/v1/accounts/search", params={"q": "%"})).json()["items"] == []

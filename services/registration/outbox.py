@@ -2,7 +2,7 @@
 
 A message is a row of `pending_messages` inserted in the same transaction as the change that causes
 it, so it exists exactly when the change does. After the request has committed (the middleware below,
-which runs when the response is done) undelivered rows are sent to messaging with the row id as the
+which holds the response until then) undelivered rows are sent to messaging with the row id as the
 idempotency key, so a retry after a failed or lost answer never sends twice. Rows left undelivered
 (messaging down) are retried after any later mutating request and after every clock hook.
 """
@@ -17,7 +17,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from contracts.messaging.client import MessagingClient
 from contracts.messaging.schemas import Channel, OutboxRequest
@@ -121,16 +121,36 @@ def messaging_client(app: FastAPI) -> httpx.AsyncClient | None:
 
 
 class DeliverAfterResponse:
-    """After each mutating request has committed and answered, deliver pending messages."""
+    """Deliver pending messages once a mutating request has committed, before its answer goes out.
+
+    The unit of work commits when the endpoint returns, before the response starts, so the messages
+    it wrote are deliverable by then. Holding the response until they are delivered means a client
+    that reads the outbox right after its request (a resent link, a second SMS code) finds the new
+    message, never the previous one.
+    """
 
     def __init__(self, app: ASGIApp, *, owner: FastAPI) -> None:
         self.app = app
         self.owner = owner
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.app(scope, receive, send)
         if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
+            await self.app(scope, receive, send)
             return
+        delivered = False
+
+        async def send_after_delivery(message: Message) -> None:
+            nonlocal delivered
+            if message["type"] == "http.response.start" and not delivered:
+                delivered = True
+                await self._deliver()
+            await send(message)
+
+        await self.app(scope, receive, send_after_delivery)
+        if not delivered:
+            await self._deliver()
+
+    async def _deliver(self) -> None:
         maker = getattr(self.owner.state, "sessionmaker", None)
         if maker is None:
             return

@@ -239,6 +239,10 @@ class Supervisor:
             env[f"{prefix}_HOST"] = "127.0.0.1"
             if name != GATEWAY:
                 env[f"{prefix}_URL"] = child.url
+        gateway = self.children.get(GATEWAY)
+        if gateway is not None:
+            # The activation e-mail's link must lead to this gateway, whatever port it was given.
+            env.setdefault("MPSANDBOX_REGISTRATION_PUBLIC_BASE_URL", gateway.url)
         env.update(self.extra_env)
         return env
 

@@ -189,3 +189,15 @@ class TestListOutbox:
         )
 
         assert [i["namespace"] for i in response.json()["items"]] == [mine]
+
+    async def test_mobile_number_is_found_with_or_without_plus_86(self, client: httpx.AsyncClient) -> None:
+        phone = f"139{secrets.randbelow(10**8):08d}"
+        sms = message(channel="sms", to=phone, kind="sms_code", body="验证码 123456", data={})
+        await client.post(OUTBOX_PATH, json=sms)
+
+        found = [
+            (await client.get("/_sandbox/outbox", params={"to": to, "kind": "sms_code"})).json()["items"]
+            for to in (phone, f"+86{phone}", f"86{phone}", f"+86 {phone[:3]} {phone[3:7]} {phone[7:]}")
+        ]
+
+        assert [[i["to"] for i in items] for items in found] == [[phone]] * 4

@@ -18,6 +18,7 @@ from services.messaging.outbox.models import SMTP_PENDING, OutboxMessage
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
+_MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 # Column widths: longer values are refused as input errors instead of failing in the database.
 MAX_LENGTHS = {"to": 320, "kind": 64, "account_id": 64, "namespace": 64}
 
@@ -29,9 +30,13 @@ def new_outbox_id() -> str:
 
 
 def recipient_key(to: str) -> str:
-    """What filters compare: e-mail addresses are case-insensitive, phone numbers and ids are not."""
+    """What filters compare: e-mail addresses ignore case; a mainland mobile number is its 11 digits
+    (`+86 138…` finds what was sent to `138…`, as registration accepts both, R-REG-13); ids as given."""
     to = to.strip()
-    return to.lower() if "@" in to else to
+    if "@" in to:
+        return to.lower()
+    mobile = _MAINLAND_MOBILE.fullmatch(to.replace(" ", "").replace("-", ""))
+    return mobile.group(1) if mobile else to
 
 
 def parsed_data(channel: str, body: str, data: dict[str, Any]) -> dict[str, Any]:

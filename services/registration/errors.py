@@ -19,5 +19,6 @@ class KeepChanges(Exception):
         self.error = error
 
 
-def bad_input(exc: RuleError, **extra: Any) -> BadRequest:
-    return BadRequest(exc.message, field=exc.field, code=exc.code, errcode=40035, **extra)
+def bad_input(exc: RuleError, *, field: str | None = None, **extra: Any) -> BadRequest:
+    """A broken rule as 400; `field` names the request's own field when it differs from the rule's."""
+    return BadRequest(exc.message, field=field or exc.field, code=exc.code, errcode=40035, **extra)

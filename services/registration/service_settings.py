@@ -87,7 +87,7 @@ async def update_settings(
         try:
             address = normalize_email(login_email)
         except RuleError as exc:
-            raise bad_input(exc) from None
+            raise bad_input(exc, field="login_email") from None
         if address.lower() != account.email.lower():
             _once_a_month("登录邮箱", account.login_email_changed_at, now, "login_email")
             await repository.advisory_lock(session, f"email:{address.lower()}")

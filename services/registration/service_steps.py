@@ -69,7 +69,7 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
     try:
         number = check_phone(phone)
     except RuleError as exc:
-        raise bad_input(exc) from None
+        raise bad_input(exc, field="phone") from None
     await repository.advisory_lock(session, f"sms:{number}")
     now = await clock.now(session, account.namespace)
     sends = await repository.sms_sends(session, number, shanghai_date(now))

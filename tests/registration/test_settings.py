@@ -94,6 +94,14 @@ class TestLoginEmail:
         )
         assert r.json()["error"]["code"] == "email_taken"
 
+    async def test_malformed_login_email_is_400_naming_login_email(self, client: httpx.AsyncClient) -> None:
+        _, headers = await approved_operator(client)
+        r = await client.patch(
+            "/api/v1/account/settings", json={"login_email": "no-at-sign"}, headers=headers
+        )
+        assert r.status_code == 400
+        assert (r.json()["error"]["code"], r.json()["error"]["field"]) == ("invalid_email", "login_email")
+
 
 class TestAvatar:
     async def test_avatar_changes_once_a_month(self, client: httpx.AsyncClient) -> None:

@@ -82,7 +82,9 @@ class TestSmsCodes:
         op = await typed_operator(client, messaging)
         for phone in ("85291234567", "12800138000", "+1 4155550100"):
             r = await client.post("/api/v1/sms-codes", json={"phone": phone}, headers=op.headers)
+            assert r.status_code == 400, phone
             assert r.json()["error"]["code"] == "invalid_phone", phone
+            assert r.json()["error"]["field"] == "phone", phone  # the request's field, not step 4's
 
 
 class TestSubmitSubject:

@@ -158,6 +158,7 @@ SUBJECT_FIELDS = (
 @wizard.put("/account/subject")
 async def submit_subject(request: Request, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
     """Multipart step 4; files are judged while streaming (413 before the body is read whole)."""
+    service_steps.check_subject_open(account)
     form = await read_multipart(
         request, file_limits={"authorization_letter": 5 * MB, "operator_photo": 2 * MB}, field_limit=1024
     )

@@ -170,13 +170,18 @@ async def _verify_sms(
     return row
 
 
-async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> dict[str, Any]:
-    """Step 4 (R-REG-08..15). Checks in order: fields, files, SMS code, then the R-REG-14 count under lock."""
+def check_subject_open(account: Account) -> None:
+    """Step 4 is open now (R-REG-15/19): checked before the upload is read, so review answers 409."""
     _editable(account, "主体信息")
     if account.type is None:
         raise Conflict("请先选择帐号类型", code="type_required")
     if account.profile_submitted_at is not None and account.status != "rejected":
         raise Conflict("公众号信息已提交，不能再修改主体信息", code="under_review")
+
+
+async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> dict[str, Any]:
+    """Step 4 (R-REG-08..15). Checks in order: fields, files, SMS code, then the R-REG-14 count under lock."""
+    check_subject_open(account)
     now = await clock.now(session, account.namespace)
     if form.subject_type not in SUBJECT_TYPES:
         raise BadRequest("主体类型不正确", field="subject_type", code="invalid_subject_type")

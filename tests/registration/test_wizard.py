@@ -14,6 +14,7 @@ from tests.registration.factories import (
     advance,
     captcha,
     clock_hook,
+    image_bytes,
     login,
     operator_in_review,
     register,
@@ -23,6 +24,10 @@ from tests.registration.factories import (
 )
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # Monday 10:00 in Shanghai
+
+
+def oversized_photo() -> tuple[str, bytes, str]:
+    return "photo.gif", image_bytes("GIF") + b"\0" * (3 * 1024 * 1024), "image/gif"
 
 
 class TestCaptcha:
@@ -230,6 +235,13 @@ class TestWizardToReview:
         for method, path, kwargs in [
             ("PUT", "/api/v1/account/type", {"json": {"type": "subscription"}}),
             ("PUT", "/api/v1/account/profile", {"json": PROFILE}),
+            ("POST", "/api/v1/sms-codes", {"json": {"phone": "13800138000"}}),
+            # Step 4 says 409 before judging the upload: a partial form, a photo over its 2 MB.
+            (
+                "PUT",
+                "/api/v1/account/subject",
+                {"data": {"subject_type": "government"}, "files": {"operator_photo": oversized_photo()}},
+            ),
         ]:
             r = await client.request(method, path, headers=op.headers, **kwargs)
             assert r.status_code == 409

@@ -103,7 +103,7 @@ def install_error_handlers(app: FastAPI) -> None:
             str(exc.detail) if exc.status_code != 404 else "没有这个接口",
             code=codes.get(exc.status_code, "http_error"),
             status=exc.status_code,
-            errcode={404: 40066, 405: 43002}.get(exc.status_code),
+            errcode={404: 40066, 405: _method_errcode(exc)}.get(exc.status_code),
         )
         return render_error(request, err)
 
@@ -123,6 +123,13 @@ def install_error_handlers(app: FastAPI) -> None:
         return render_error(
             request, SandboxError("服务内部错误", code="internal_error", status=500, errcode=-1)
         )
+
+
+def _method_errcode(exc: StarletteHTTPException) -> int:
+    """WeChat's answer to a wrong method: 43002 "require POST method" where POST is allowed, else
+    43001 "require GET method" (a POST to `/cgi-bin/token`)."""
+    allowed = (exc.headers or {}).get("Allow", "")
+    return 43002 if "POST" in allowed else 43001
 
 
 def lifecycle_router(spec: ServiceSpec) -> APIRouter:

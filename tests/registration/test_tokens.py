@@ -48,6 +48,15 @@ class TestGetToken:
             assert r.status_code == 200
             assert r.json()["errcode"] == errcode, params
 
+    async def test_wrong_method_says_which_one_is_required(self, client: httpx.AsyncClient) -> None:
+        account = await fixture_account(client)
+
+        posted = await client.post("/cgi-bin/token", params=credentials(account))
+        fetched = await client.get("/cgi-bin/stable_token")
+
+        assert (posted.status_code, posted.json()["errcode"]) == (200, 43001)  # require GET method
+        assert (fetched.status_code, fetched.json()["errcode"]) == (200, 43002)  # require POST method
+
     async def test_terminated_account_cannot_get_a_token(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client, status="terminated")
         r = await request_token(client, account)

@@ -11,7 +11,7 @@ from servicekit.context import NAMESPACE_HEADER
 from servicekit.db import SessionDep
 from servicekit.errors import Unprocessable
 from services.registration import captcha, service_fixtures, service_review
-from services.registration.dependencies import NamespaceDep, PasswordsDep, PeersDep
+from services.registration.dependencies import NamespaceDep, PasswordsDep, PeersDep, SettingsDep
 from services.registration.models import Review
 
 sandbox = APIRouter(prefix="/_sandbox", tags=["sandbox"])
@@ -24,10 +24,16 @@ async def create_account(
     namespace: NamespaceDep,
     passwords: PasswordsDep,
     peers: PeersDep,
+    settings: SettingsDep,
 ) -> dict[str, Any]:
     """A ready account (approved by default) with operator login, AppID and AppSecret (shown once)."""
     return await service_fixtures.create_fixture(
-        session, body, namespace=namespace, passwords=passwords, peers=peers
+        session,
+        body,
+        namespace=namespace,
+        passwords=passwords,
+        peers=peers,
+        protected_names=settings.protected_names,
     )
 
 

@@ -21,6 +21,7 @@ from services.registration.dependencies import Peers
 from services.registration.errors import bad_input
 from services.registration.models import Account, Review
 from services.registration.rules import RuleError, check_account_name, id_check_char
+from services.registration.service_steps import refuse_certified_name
 from services.registration.views import (
     account_view,
     certification_of,
@@ -59,13 +60,14 @@ async def create_fixture(
     namespace: str,
     passwords: Passwords,
     peers: Peers,
+    protected_names: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     if body.certified and body.status != "approved":
         raise Unprocessable(
             "只有已通过审核的帐号才能认证", code="certified_requires_approved", field="certified"
         )
     name = body.name or f"政务测试{secrets.token_hex(3)}"
-    check_fixture_name(name)
+    check_fixture_name(name, protected_names)
     now = await clock.now(session, namespace)
     password = new_password()
     account = Account(
@@ -87,6 +89,8 @@ async def create_fixture(
         account.operator_phone, account.subject_submitted_at = fake_phone(), now
         account.name, account.intro, account.language = name, "沙箱生成的测试公众号", "zh_CN"
         account.region_country, account.region_province, account.region_city = "CN", "北京", "北京"
+    if account.name is not None:  # R-REG-16 / R-CER-04: a certified name is taken, as at step 5
+        await refuse_certified_name(session, account, name, peers.certification)
     session.add(account)
     await session.flush()
     secret: str | None = None
@@ -122,9 +126,10 @@ async def create_fixture(
     }
 
 
-def check_fixture_name(name: str) -> None:
+def check_fixture_name(name: str, protected_names: tuple[str, ...] = ()) -> None:
+    """A fixture's name obeys R-REG-16 like a registered one, protected names included."""
     try:
-        check_account_name(name)
+        check_account_name(name, protected_names)
     except RuleError as exc:
         raise bad_input(exc) from None
 

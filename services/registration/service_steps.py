@@ -250,7 +250,7 @@ async def submit_profile(
         language = check_language(form.language)
     except RuleError as exc:
         raise bad_input(exc) from None
-    await _refuse_certified_name(session, account, name, certification)
+    await refuse_certified_name(session, account, name, certification)
     now = await clock.now(session, account.namespace)
     account.name, account.intro, account.language = name, intro, language
     account.region_country, account.region_province, account.region_city = country, province, city
@@ -263,7 +263,7 @@ async def submit_profile(
     }
 
 
-async def _refuse_certified_name(
+async def refuse_certified_name(
     session: AsyncSession, account: Account, name: str, certification: httpx.AsyncClient | None
 ) -> None:
     """R-REG-16: duplicate names are allowed, except the name of a certified account (FAQ 8).

@@ -111,6 +111,30 @@ class TestCreateFixture:
         r = await client.post("/_sandbox/accounts", json={"type": "enterprise"})
         assert r.status_code == 422
 
+    async def test_fixture_name_follows_the_name_rules_protected_names_included(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        for name in ("微信政务", "腾讯东城", "东 城", "东"):
+            r = await client.post("/_sandbox/accounts", json={"type": "service", "name": name})
+            assert r.status_code == 400, name
+            assert r.json()["error"]["field"] == "name", name
+
+    async def test_name_of_a_certified_account_is_refused_for_another_fixture(
+        self, client: httpx.AsyncClient, db_conn: AsyncConnection
+    ) -> None:
+        holder = await fixture_account(client, type="service", certified=True, name="东城区公安分局")
+
+        for body in ({"certified": True}, {}):
+            r = await client.post(
+                "/_sandbox/accounts", json={"type": "service", "name": "东城区公安分局", **body}
+            )
+            assert r.status_code == 409, body
+            assert r.json()["error"]["code"] == "certified_name_taken", body
+        names = (
+            await db_conn.execute(text("SELECT id FROM registration.accounts WHERE name = '东城区公安分局'"))
+        ).scalars()
+        assert list(names) == [holder["account_id"]]
+
 
 class TestAccountState:
     async def test_state_has_timeline_deadlines_capabilities_and_messaging_counters(

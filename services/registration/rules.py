@@ -14,7 +14,9 @@ from servicekit.clock import SHANGHAI
 ACCOUNT_TYPES = ("subscription", "service")
 SUBJECT_TYPES = ("government", "media", "enterprise", "other")
 LANGUAGES = ("zh_CN", "zh_TW", "en")
-CHINA = ("CN", "中国")
+CHINA = ("CN", "CHINA", "中国", "中华人民共和国")
+# Official full names end in one of these: 广西壮族自治区, 内蒙古自治区, 广东省, 北京市.
+PROVINCE_SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "省", "市")
 # Province-level divisions of the mainland (HK/MO/TW have their own "country" entries on the platform).
 PROVINCES = frozenset(
     "北京 天津 河北 山西 内蒙古 辽宁 吉林 黑龙江 上海 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 广西 "
@@ -106,9 +108,13 @@ def check_region(country: str, province: str | None, city: str | None) -> tuple[
     country = country.strip()
     if not country or len(country) > 32:
         raise RuleError("region.country", "invalid_region", "请选择运营地区（国家）")
-    if country not in CHINA:
+    if country.upper() not in CHINA:
         return country, (province or "").strip() or None, (city or "").strip() or None
-    province = (province or "").strip().removesuffix("省").removesuffix("市")
+    province = (province or "").strip()
+    for suffix in PROVINCE_SUFFIXES:
+        if province.endswith(suffix) and province.removesuffix(suffix) in PROVINCES:
+            province = province.removesuffix(suffix)
+            break
     if province not in PROVINCES:
         raise RuleError("region.province", "invalid_region", "请选择中国内地的省级行政区")
     city = (city or "").strip()

@@ -115,6 +115,22 @@ class TestProfileFields:
         assert code_of(rules.check_region, "CN", "火星", "X") == "invalid_region"
         assert code_of(rules.check_region, "CN", "北京", "") == "invalid_region"
 
+    @pytest.mark.parametrize(
+        ("country", "province", "expected"),
+        [
+            ("CN", "广西壮族自治区", "广西"),
+            ("CN", "内蒙古自治区", "内蒙古"),
+            ("cn", "新疆维吾尔自治区", "新疆"),
+            ("China", "宁夏回族自治区", "宁夏"),
+            ("中华人民共和国", "西藏自治区", "西藏"),
+            ("CN", "北京市", "北京"),
+        ],
+    )
+    def test_official_full_names_of_provinces_are_accepted(
+        self, country: str, province: str, expected: str
+    ) -> None:
+        assert rules.check_region(country, province, "首府") == ("CN", expected, "首府")
+
     def test_other_countries_need_no_province(self) -> None:
         assert rules.check_region("SG", None, None) == ("SG", None, None)
 

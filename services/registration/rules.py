@@ -29,7 +29,8 @@ MAINLAND_REGION_PREFIXES = frozenset(
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK_CHARS = "10X98765432"
 NAME_SPECIALS = frozenset(".()（）-")
-MIDDLE_DOTS = "·•‧・"
+# The handbook's own hint writes the separator as "." (§1.10: 如果名字包含分隔号“.”，请勿省略).
+MIDDLE_DOTS = "·•‧・.．"
 PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 WECHAT_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{5,19}$")
 

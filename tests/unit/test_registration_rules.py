@@ -146,6 +146,9 @@ class TestOperatorName:
     def test_middle_dot_is_kept_and_normalised(self) -> None:
         assert rules.check_operator_name("阿依古丽•买买提") == "阿依古丽·买买提"
 
+    def test_full_stop_as_the_handbook_writes_the_separator_is_a_middle_dot(self) -> None:
+        assert rules.check_operator_name("阿卜杜.热合曼") == "阿卜杜·热合曼"
+
     @pytest.mark.parametrize("value", ["李", "x" * 31, "·李明", "李明1"])
     def test_invalid_names_are_refused(self, value: str) -> None:
         assert code_of(rules.check_operator_name, value) == "invalid_operator_name"

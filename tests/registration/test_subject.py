@@ -236,6 +236,28 @@ class TestSubmitSubject:
             await advance(db_conn, timedelta(seconds=61))
         assert r.json()["error"]["code"] == "phone_limit_reached"
 
+    async def test_terminated_accounts_do_not_count_against_the_five(
+        self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
+    ) -> None:
+        shared = id_number(seq="778")
+        firsts = [await typed_operator(client, messaging) for _ in range(5)]
+        for op in firsts:
+            ok = await submit_subject(
+                client, op, messaging, operator_id_number=shared, operator_phone=random_phone()
+            )
+            assert ok.status_code == 200, ok.text
+        await db_conn.execute(
+            text("UPDATE registration.accounts SET status = 'terminated' WHERE id = :id"),
+            {"id": firsts[0].account_id},
+        )
+        sixth = await typed_operator(client, messaging)
+
+        r = await submit_subject(
+            client, sixth, messaging, operator_id_number=shared, operator_phone=random_phone()
+        )
+
+        assert r.status_code == 200, r.text  # R-REG-14 / R-DER-04: only non-terminated accounts count
+
 
 @pytest.fixture
 async def committing_client(engine: AsyncEngine) -> AsyncIterator[tuple[httpx.AsyncClient, FakeMessaging]]:

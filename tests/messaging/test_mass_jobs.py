@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.registration.schemas import AccountView
 from services.messaging.mass import jobs
@@ -165,3 +166,29 @@ class TestRecovery:
         await runner.drain()
 
         assert await deliveries(db_conn, msg_id) == 2
+
+    async def test_a_job_still_locked_by_a_killed_process_is_finished_once_its_lock_goes(
+        self, engine: AsyncEngine
+    ) -> None:
+        # A process killed mid fan-out leaves its database backend running the INSERT, holding the
+        # job's lock, until it notices the client is gone and rolls back — after the restart began.
+        account = account_view()
+        async with engine.begin() as conn:
+            await insert_followers(conn, account, 3)
+            msg_id = await sending_job(conn, account)
+        maker = async_sessionmaker(bind=engine, expire_on_commit=False)
+        async with engine.connect() as dead_backend:
+            await dead_backend.begin()
+            await dead_backend.execute(select(MassJob.id).where(MassJob.id == msg_id).with_for_update())
+            recovery = asyncio.create_task(jobs.recover_sending_jobs(maker))
+            await asyncio.sleep(0.3)
+            assert not recovery.done()
+            await dead_backend.rollback()
+
+        finished = await asyncio.wait_for(recovery, timeout=30)
+
+        assert msg_id in finished
+        async with engine.connect() as conn:
+            assert await deliveries(conn, msg_id) == 3
+            status = await conn.scalar(select(MassJob.status).where(MassJob.id == msg_id))
+        assert status == "SEND_SUCCESS"

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, a
 from contracts.registration.schemas import AccountView
 from services.messaging.mass import jobs
 from services.messaging.mass.models import MassDelivery, MassJob
-from tests.messaging.factories import account_headers, account_view, insert_followers
+from tests.messaging.factories import account_headers, account_view, image_bytes, insert_followers
 
 
 @pytest.fixture
@@ -112,6 +112,31 @@ class TestConsoleMassSend:
         )
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "content_too_long"
+
+    async def test_another_accounts_material_is_404_as_if_it_did_not_exist(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        other = account_headers(account_view())
+        uploaded = await client.post(
+            "/api/v1/materials",
+            data={"type": "image"},
+            files={"file": ("a.png", image_bytes("PNG"), "image/png")},
+            headers=other,
+        )
+        headers = account_headers(account_view())
+
+        responses = [
+            await client.post(
+                "/api/v1/mass-sends", json={"msgtype": "image", "media_id": media_id}, headers=headers
+            )
+            for media_id in (uploaded.json()["media_id"], "no-such-media")
+        ]
+
+        for response in responses:
+            assert response.status_code == 404
+            error = response.json()["error"]
+            assert (error["code"], error["field"]) == ("material_not_found", "media_id")
+            assert error["message"] == "素材不存在或已过期"
 
     async def test_another_accounts_job_is_404(self, client: httpx.AsyncClient) -> None:
         owner = account_headers(account_view())

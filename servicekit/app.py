@@ -116,11 +116,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        # 405 names the method the path takes (Starlette's Allow header): 43001 require GET, 43002 POST.
+        allowed = (exc.headers or {}).get("Allow", "")
+        wrong_method = 43001 if "GET" in allowed and "POST" not in allowed else 43002
         err = SandboxError(
             str(exc.detail) if exc.status_code != 404 else "没有这个接口",
             code=codes.get(exc.status_code, "http_error"),
             status=exc.status_code,
-            errcode={404: 40066, 405: 43002}.get(exc.status_code),
+            errcode={404: 40066, 405: wrong_method}.get(exc.status_code),
         )
         return render_error(request, err)
 

@@ -61,6 +61,7 @@ MASS_SEND_QUOTA: dict[str, tuple[int, str]] = {SUBSCRIPTION: (1, "day"), SERVICE
 # among them: the helpers follow the mass-send rule (R-MSG-25, certification) instead.
 ADVANCED_INTERFACE_PATHS: tuple[str, ...] = (
     "/cgi-bin/message/custom/",
+    "/cgi-bin/customservice/",
     "/cgi-bin/qrcode/",
     "/cgi-bin/user/",
     "/cgi-bin/tags/",

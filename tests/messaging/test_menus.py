@@ -151,7 +151,7 @@ class TestUnservedPaths:
         self, client: httpx.AsyncClient
     ) -> None:
         api = api_for(client, "subscription", certified=False)
-        for path in ("message/custom/send", "qrcode/create"):
+        for path in ("message/custom/send", "customservice/getkflist", "qrcode/create"):
             assert (await api.post_json(path, {"touser": "x"}))["errcode"] == 48001
 
     async def test_unknown_path_of_a_capable_account_is_40066(self, client: httpx.AsyncClient) -> None:

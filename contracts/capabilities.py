@@ -61,6 +61,7 @@ MASS_SEND_QUOTA: dict[str, tuple[int, str]] = {SUBSCRIPTION: (1, "day"), SERVICE
 # among them: the helpers follow the mass-send rule (R-MSG-25, certification) instead.
 ADVANCED_INTERFACE_PATHS: tuple[str, ...] = (
     "/cgi-bin/message/custom/",
+    "/cgi-bin/customservice/",
     "/cgi-bin/qrcode/",
     "/cgi-bin/user/",
     "/cgi-bin/tags/",
@@ -76,10 +77,23 @@ MASS_SEND_HELPER_PATHS: tuple[str, ...] = (
 )
 
 
+# Custom menu (FAQ 9: not for uncertified subscription accounts), conditional menus included.
+CUSTOM_MENU_PATHS: tuple[str, ...] = ("/cgi-bin/menu/", "/cgi-bin/get_current_selfmenu_info")
+
+
 def needs_advanced_interfaces(path: str) -> bool:
     if path.startswith(MASS_SEND_HELPER_PATHS):
         return False
     return path.startswith(ADVANCED_INTERFACE_PATHS)
+
+
+def required_capability(path: str) -> Capability | None:
+    """The capability a `/cgi-bin` path needs beyond an approved account, by the FAQ 9 table."""
+    if needs_advanced_interfaces(path):
+        return Capability.ADVANCED_INTERFACES
+    if path.startswith(CUSTOM_MENU_PATHS):
+        return Capability.CUSTOM_MENU
+    return None
 
 
 def capabilities(account_type: str | None, certified: bool, status: str) -> list[str]:

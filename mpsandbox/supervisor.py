@@ -214,6 +214,14 @@ class Supervisor:
         _signal_group(child, signal.SIGKILL if kill else signal.SIGTERM)
         return self._reap(child, time.monotonic() + self.stop_timeout)
 
+    def start_process(self, name: str) -> None:
+        """Start one stopped process again and wait until it is ready (a restart after a crash)."""
+        child = self.children[name]
+        if child.process is not None and child.process.poll() is None:
+            raise SupervisorError(f"{name} is already running")
+        self._spawn(child, self.child_env())
+        self._wait_ready({name: child})
+
     def wait_for_exit(self, poll_seconds: float = 0.2) -> tuple[str, int]:
         """Block until a child exits that nobody asked to stop; return its name and exit code."""
         while True:
@@ -313,9 +321,9 @@ class Supervisor:
                         f"Stop it, or choose other ports (MPSANDBOX_{name.upper()}_PORT)."
                     )
 
-    def _wait_ready(self) -> None:
+    def _wait_ready(self, children: Mapping[str, Child] | None = None) -> None:
         deadline = time.monotonic() + self.ready_timeout
-        pending = dict(self.children)
+        pending = dict(self.children if children is None else children)
         last: dict[str, str] = {}
         # trust_env=False: a proxy from the environment must never sit between us and 127.0.0.1.
         with httpx.Client(timeout=2.0, trust_env=False) as http:

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI, Request
@@ -74,6 +75,22 @@ def render_error(request: Request, exc: SandboxError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.instance_status)
 
 
+def is_bad_value(exc: DBAPIError) -> bool:
+    """Did PostgreSQL or the driver refuse a value the request carried — a NUL character in text, an
+    integer past its column's range? That is bad input (400), not an outage (503). PostgreSQL's
+    class 22 "data exception"; asyncpg's own DataError (a ValueError) for arguments it cannot encode.
+    """
+    err: BaseException | None = exc.orig
+    while err is not None:
+        sqlstate = getattr(err, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith("22"):
+            return True
+        if isinstance(err, asyncpg.exceptions.InterfaceError) and isinstance(err, ValueError):
+            return True
+        err = err.__cause__
+    return False
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SandboxError)
     async def sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
@@ -114,6 +131,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_bad_value(exc):
+            log.warning("value refused by the database: %s", exc.orig)
+            err: SandboxError = SandboxError(
+                "请求中含有无法保存的字符（如 \\u0000）或超出范围的数值",
+                code="invalid_value",
+                errcode=47001,
+            )
+            return render_error(request, err)
         log.error("database error: %s", exc.orig)
         return render_error(request, DependencyDown("数据库暂时不可用", code="database_unavailable"))
 

@@ -1,7 +1,8 @@
 """Messaging (发布) service: `uvicorn services.messaging.app:app`.
 
 Split along its seams: outbox/ (every message leaving the platform, notification centre),
-followers/ (simulated users, tags), materials/ (materials and media), mass/ (mass send jobs).
+followers/ (simulated users, tags), materials/ (materials and media), mass/ (mass send jobs),
+menus/ (the custom menu).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from servicekit.app import ServiceSpec, create_app
+from services.messaging import cgi_fallback
 from services.messaging.config import MessagingSettings
 from services.messaging.followers import endpoints as followers
 from services.messaging.mass import endpoints as mass
 from services.messaging.mass.jobs import job_runner
 from services.messaging.materials import endpoints as materials
+from services.messaging.menus import endpoints as menus
 from services.messaging.models import Base, load_all_models
 from services.messaging.outbox import endpoints as outbox
 from services.messaging.outbox.runtime import outbox_runtime
@@ -31,11 +34,17 @@ async def background_tasks(app: FastAPI) -> AsyncIterator[None]:
 
 def build_app(settings: MessagingSettings | None = None) -> FastAPI:
     load_all_models()
-    return create_app(
+    app = create_app(
         ServiceSpec(
             name="messaging",
             settings=settings or MessagingSettings(),
-            routers=[*outbox.routers, *followers.routers, *materials.routers, *mass.routers],
+            routers=[
+                *outbox.routers,
+                *followers.routers,
+                *materials.routers,
+                *mass.routers,
+                menus.router,
+            ],
             metadata=[Base.metadata],
             migrations_section="messaging",
             extra_lifespan=background_tasks,
@@ -43,6 +52,8 @@ def build_app(settings: MessagingSettings | None = None) -> FastAPI:
             description="发布: followers, materials, mass send, push; the outbox and notification centre.",
         )
     )
+    cgi_fallback.install(app)
+    return app
 
 
 app = build_app()

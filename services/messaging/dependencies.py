@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from contracts.capabilities import MASS_SEND_HELPER_PATHS, Capability, needs_advanced_interfaces
+from contracts.capabilities import MASS_SEND_HELPER_PATHS, Capability, required_capability
 from contracts.registration.client import RegistrationClient
 from contracts.registration.identity import account_from_request
 from contracts.registration.schemas import AccountView
@@ -27,16 +27,17 @@ async def console_account(request: Request) -> AccountView:
 async def cgi_account(request: Request) -> AccountView:
     """The account behind the access token (`/cgi-bin`), allowed to call this path (SPEC §5.4).
 
-    The gateway has checked the token. The path decides the rule: the nine advanced interfaces need
-    that capability; mass APIs and their upload helpers need a certified account (R-MSG-25); every
-    other call an approved one.
+    The gateway has checked the token. The path decides the rule: the nine advanced interfaces and
+    the custom menu need their capability; mass APIs and their upload helpers need a certified
+    account (R-MSG-25); every other call an approved one.
     """
     account = account_from_request(request)
     if account is None:
         raise CgiError(41001)
     path = request.url.path
-    if needs_advanced_interfaces(path):
-        require_capability(account, Capability.ADVANCED_INTERFACES)
+    capability = required_capability(path)
+    if capability is not None:
+        require_capability(account, capability)
     elif path.startswith(MASS_API_PREFIX) or path.startswith(MASS_SEND_HELPER_PATHS):
         require_capability(account, Capability.MASS_SEND)
         if not account.certified:

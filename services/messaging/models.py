@@ -14,4 +14,5 @@ def load_all_models() -> None:
     from services.messaging.followers import models as _followers  # noqa: F401
     from services.messaging.mass import models as _mass  # noqa: F401
     from services.messaging.materials import models as _materials  # noqa: F401
+    from services.messaging.menus import models as _menus  # noqa: F401
     from services.messaging.outbox import models as _outbox  # noqa: F401

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -138,3 +139,48 @@ class TestWechatpyMassSend:
             subscription_dev.wechat.message.send_mass_text(None, "今日第二条", is_to_all=True)
 
         assert caught.value.errcode == 45028
+
+
+Send = Callable[..., dict[str, Any]]
+
+
+def sender(dev: Developer, kind: str) -> Send:
+    """wechatpy's send_mass_<kind> bound to media of this developer's account (None for text)."""
+    message = dev.wechat.message
+    if kind == "text":
+        return lambda who, **kw: dict(message.send_mass_text(who, "停水通知", **kw))
+    if kind == "image":
+        image = dev.wechat.material.add("image", io.BytesIO(image_bytes("PNG")))["media_id"]
+        return lambda who, **kw: dict(message.send_mass_image(who, image, **kw))
+    if kind == "voice":
+        voice = dev.wechat.media.upload("voice", io.BytesIO(mp3_bytes(3)))["media_id"]
+        return lambda who, **kw: dict(message.send_mass_voice(who, voice, **kw))
+    if kind == "video":
+        video = dev.wechat.media.upload("video", io.BytesIO(mp4_bytes()))["media_id"]
+        mpvideo = dev.wechat.media.upload_video(video, "发布会", "全程回放")["media_id"]
+        return lambda who, **kw: dict(message.send_mass_video(who, mpvideo, title="发布会", **kw))
+    thumb = dev.wechat.media.upload("thumb", io.BytesIO(image_bytes("JPEG")))["thumb_media_id"]
+    article = {"thumb_media_id": thumb, "title": "通知", "content": "<p>正文</p>"}
+    news = dev.wechat.media.upload_articles([article])
+    return lambda who, **kw: dict(message.send_mass_article(who, news["media_id"], **kw))
+
+
+@pytest.mark.parametrize("kind", ["text", "image", "voice", "video", "article"])
+class TestEveryTypeToEveryAudience:
+    def test_to_all_to_a_tag_to_openids_and_as_preview(self, service_dev: Developer, kind: str) -> None:
+        fans = service_dev.followers(4)
+        tag_id = int(service_dev.wechat.tag.create("社区")["id"])
+        service_dev.wechat.tag.tag_user(tag_id, fans[:3])
+        service_dev.wechat.tag.untag_user(tag_id, [fans[2]])
+        send = sender(service_dev, kind)
+
+        sent = [send(None, is_to_all=True), send(tag_id), send(fans[1:3])]
+        preview = send(fans[3], preview=True)
+
+        assert [service_dev.wait_sent(s["msg_id"]) for s in sent] == ["SEND_SUCCESS"] * 3
+        assert preview["errcode"] == 0
+        # all: everyone; tag: fans 0 and 1; openids: fans 1 and 2; preview: fan 3.
+        assert [len(service_dev.inbox(openid)) for openid in fans] == [2, 3, 2, 2]
+        assert {i["folder"] for openid in fans for i in service_dev.inbox(openid)} == {"chat"}
+        service_dev.wechat.message.delete_mass(sent[0]["msg_id"])
+        assert service_dev.wechat.message.get_mass(sent[0]["msg_id"])["msg_status"] == "DELETE"

@@ -98,15 +98,25 @@ def _guid(text: str) -> bytes:
     return uuid.UUID(text).bytes_le
 
 
-def asf_bytes(seconds: float, *, preroll_ms: int = 3000) -> bytes:
-    """An ASF (WMA/WMV) header: Header Object holding a File Properties Object with the play time."""
+def asf_bytes(seconds: float, *, preroll_ms: int = 3000, video: bool = False) -> bytes:
+    """An ASF header: a File Properties Object with the play time and one Stream Properties Object
+    declaring an audio stream (WMA) or, with `video`, a video stream (WMV)."""
     play_duration = int((seconds + preroll_ms / 1000) * 10_000_000)
     body = _guid("8d7c0e0e-0000-4000-8000-000000000001") + struct.pack(
         "<QQQQQQIIII", 0, 0, 0, play_duration, 0, preroll_ms, 2, 0, 0, 0
     )
     props = _guid("8CABDCA1-A947-11CF-8EE4-00C00C205365") + struct.pack("<Q", 24 + len(body)) + body
-    header = _guid("75B22630-668E-11CF-A6D9-00AA0062CE6C") + struct.pack("<QIBB", 30 + len(props), 1, 1, 2)
-    return header + props + bytes(64)
+    media = "BC19EFC0-5B4D-11CF-A8FD-00805F5C442B" if video else "F8699E40-5B4D-11CF-A8FD-00805F5C442B"
+    no_error_correction = _guid("20FB5700-5B55-11CF-A8FD-00805F5C442B")
+    wave_format = struct.pack("<HHIIHHH", 0x161, 1, 8000, 1000, 1, 16, 0)  # WMA v2, read by mutagen
+    stream_body = _guid(media) + no_error_correction + struct.pack("<QIIHI", 0, len(wave_format), 0, 1, 0)
+    stream_body += wave_format
+    stream = _guid("B7DC0791-A9B7-11CF-8EE6-00C00C205365") + struct.pack("<Q", 24 + len(stream_body))
+    stream += stream_body
+    header = _guid("75B22630-668E-11CF-A6D9-00AA0062CE6C") + struct.pack(
+        "<QIBB", 30 + len(props) + len(stream), 2, 1, 2
+    )
+    return header + props + stream + bytes(64)
 
 
 def mp4_bytes(size: int = 256) -> bytes:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.registration.schemas import AccountView
 from services.messaging.mass import jobs
 from services.messaging.mass.models import MassDelivery, MassJob
-from tests.messaging.factories import account_headers, account_view, insert_followers
+from tests.messaging.factories import account_headers, account_view, image_bytes, insert_followers
 
 
 @pytest.fixture
@@ -112,6 +113,31 @@ class TestConsoleMassSend:
         assert response.status_code == 400
         assert response.json()["error"]["code"] == "content_too_long"
 
+    async def test_another_accounts_material_is_404_as_if_it_did_not_exist(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        other = account_headers(account_view())
+        uploaded = await client.post(
+            "/api/v1/materials",
+            data={"type": "image"},
+            files={"file": ("a.png", image_bytes("PNG"), "image/png")},
+            headers=other,
+        )
+        headers = account_headers(account_view())
+
+        responses = [
+            await client.post(
+                "/api/v1/mass-sends", json={"msgtype": "image", "media_id": media_id}, headers=headers
+            )
+            for media_id in (uploaded.json()["media_id"], "no-such-media")
+        ]
+
+        for response in responses:
+            assert response.status_code == 404
+            error = response.json()["error"]
+            assert (error["code"], error["field"]) == ("material_not_found", "media_id")
+            assert error["message"] == "素材不存在或已过期"
+
     async def test_another_accounts_job_is_404(self, client: httpx.AsyncClient) -> None:
         owner = account_headers(account_view())
         msg_id = (
@@ -165,3 +191,29 @@ class TestRecovery:
         await runner.drain()
 
         assert await deliveries(db_conn, msg_id) == 2
+
+    async def test_a_job_still_locked_by_a_killed_process_is_finished_once_its_lock_goes(
+        self, engine: AsyncEngine
+    ) -> None:
+        # A process killed mid fan-out leaves its database backend running the INSERT, holding the
+        # job's lock, until it notices the client is gone and rolls back — after the restart began.
+        account = account_view()
+        async with engine.begin() as conn:
+            await insert_followers(conn, account, 3)
+            msg_id = await sending_job(conn, account)
+        maker = async_sessionmaker(bind=engine, expire_on_commit=False)
+        async with engine.connect() as dead_backend:
+            await dead_backend.begin()
+            await dead_backend.execute(select(MassJob.id).where(MassJob.id == msg_id).with_for_update())
+            recovery = asyncio.create_task(jobs.recover_sending_jobs(maker))
+            await asyncio.sleep(0.3)
+            assert not recovery.done()
+            await dead_backend.rollback()
+
+        finished = await asyncio.wait_for(recovery, timeout=30)
+
+        assert msg_id in finished
+        async with engine.connect() as conn:
+            assert await deliveries(conn, msg_id) == 3
+            status = await conn.scalar(select(MassJob.status).where(MassJob.id == msg_id))
+        assert status == "SEND_SUCCESS"

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from contracts.registration.schemas import AccountView
 from servicekit import clock
-from servicekit.errors import CgiError
+from servicekit.errors import SandboxError
 from servicekit.uploads import UploadedFile
 from services.messaging.materials import service
 from services.messaging.materials.models import Material
@@ -87,26 +87,26 @@ class TestResolveForMass:
     async def test_temporary_raw_video_is_refused_for_mpvideo(self, session: AsyncSession) -> None:
         account = account_view()
         video = await stored(session, account, "video", mp4_bytes(), permanent=False)
-        with pytest.raises(CgiError) as caught:
+        with pytest.raises(SandboxError) as caught:
             await resolve(session, account, video, "mpvideo")
         assert caught.value.instance_errcode == 40007
 
     async def test_image_used_as_voice_is_40007(self, session: AsyncSession) -> None:
         account = account_view()
         media_id = await stored(session, account, "image", image_bytes("PNG"), permanent=True)
-        with pytest.raises(CgiError) as caught:
+        with pytest.raises(SandboxError) as caught:
             await resolve(session, account, media_id, "voice")
         assert caught.value.instance_errcode == 40007
 
     async def test_another_accounts_media_is_40007(self, session: AsyncSession) -> None:
         owner, other = account_view(), account_view()
         media_id = await stored(session, owner, "image", image_bytes("PNG"), permanent=True)
-        with pytest.raises(CgiError) as caught:
+        with pytest.raises(SandboxError) as caught:
             await resolve(session, other, media_id, "image")
         assert caught.value.instance_errcode == 40007
 
     async def test_unknown_media_id_is_40007(self, session: AsyncSession) -> None:
-        with pytest.raises(CgiError) as caught:
+        with pytest.raises(SandboxError) as caught:
             await resolve(session, account_view(), "no-such-media", "image")
         assert caught.value.instance_errcode == 40007
 
@@ -117,11 +117,11 @@ class TestResolveForMass:
         await clock.set_time(session, account.namespace, start + timedelta(days=3, seconds=-60))
         assert (await resolve(session, account, media_id, "image")).media_id == media_id
         await clock.set_time(session, account.namespace, start + timedelta(days=3, seconds=1))
-        with pytest.raises(CgiError) as caught:
+        with pytest.raises(SandboxError) as caught:
             await resolve(session, account, media_id, "image")
         assert caught.value.instance_errcode == 40007
 
     async def test_text_msgtype_carries_no_media_and_is_40008(self, session: AsyncSession) -> None:
-        with pytest.raises(CgiError) as caught:
+        with pytest.raises(SandboxError) as caught:
             await resolve(session, account_view(), "whatever", "text")
         assert caught.value.instance_errcode == 40008

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from servicekit.db import SessionDep
 from services.messaging.dependencies import ConsoleAccount, require_approved
-from services.messaging.followers import service
+from services.messaging.followers import rules, service
 
 router = APIRouter(prefix="/api/v1/followers", tags=["followers"])
 
@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/followers", tags=["followers"])
 async def list_followers(
     account: ConsoleAccount,
     session: SessionDep,
-    tag_id: int | None = None,
+    tag_id: int | None = Query(default=None, ge=0, le=rules.TAG_ID_MAX),
     subscribed: bool = True,
     limit: int = Query(default=20, ge=1, le=100),
     cursor: str | None = None,

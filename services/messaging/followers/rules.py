@@ -19,6 +19,7 @@ TAG_NAME_MAX_BYTES = 30  # → 45158
 REMARK_MAX_BYTES = 30  # the remark must stay strictly below this → 40092
 UNDELETABLE_TAG_FANS = 100_000  # a tag with more fans cannot be deleted → 45057
 FIRST_TAG_ID = 100
+TAG_ID_MAX = 2**31 - 1  # the column is an int4: anything above names no tag
 STAR_TAG_ID = 2  # 星标组: exists for every account, cannot be edited
 STAR_TAG_NAME = "星标组"
 RESERVED_TAG_IDS = frozenset({0, 1, 2})
@@ -62,16 +63,15 @@ def check_openid_list(value: object, *, limit: int) -> list[str]:
 
 
 def check_tag_id(value: object) -> int:
-    """A tag id in a JSON body: an integer (numeric strings tolerated, as WeChat does); else 47001."""
+    """A tag id in a JSON body: an integer (numeric strings tolerated, as WeChat does); missing → 47001,
+    anything else, or past any tag id there can be → 45159."""
     if value is None:
         raise CgiError(47001)
-    if isinstance(value, bool):
-        raise CgiError(45159)
-    if isinstance(value, int):
-        return value
     if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise CgiError(45159)
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= TAG_ID_MAX:
+        raise CgiError(45159)
+    return value
 
 
 @dataclass(frozen=True)

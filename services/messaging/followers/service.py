@@ -216,7 +216,7 @@ async def console_list(
         raise NotFound("没有这个标签", code="tag_not_found", field="tag_id")
     after = 0
     if cursor:
-        if not cursor.isdigit():
+        if not cursor.isdigit() or len(cursor) > 18:  # a follower id, an int8
             raise BadRequest("分页游标无效", code="invalid_cursor", field="cursor")
         after = int(cursor)
     total, page = await repository.console_page(

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from contracts.messaging.schemas import QuotaState
 from servicekit.db import SessionDep
 from services.messaging.dependencies import ConsoleAccount, require_approved
+from services.messaging.followers.rules import TAG_ID_MAX
 from services.messaging.mass import errors, jobs, messages, service
 from services.messaging.mass.messages import Target
 
@@ -20,7 +21,7 @@ class AudienceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     type: Literal["all", "tag"] = "all"
-    tag_id: int | None = None
+    tag_id: int | None = Field(default=None, ge=0, le=TAG_ID_MAX)
     gender: Literal[0, 1, 2] | None = None
     country: str | None = Field(default=None, max_length=32)
     province: str | None = Field(default=None, max_length=32)

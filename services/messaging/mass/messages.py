@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from services.messaging.followers.rules import TAG_ID_MAX
 from services.messaging.mass import errors, rules
 
 MEDIA_MSGTYPES = ("image", "voice", "mpvideo", "mpnews")
@@ -160,7 +161,7 @@ def parse_sendall_target(body: dict[str, Any]) -> Target:
     tag_id = flt.get("tag_id", flt.get("group_id"))
     if isinstance(tag_id, str) and tag_id.isdigit():
         tag_id = int(tag_id)
-    if not isinstance(tag_id, int) or isinstance(tag_id, bool):
+    if not isinstance(tag_id, int) or isinstance(tag_id, bool) or not 0 <= tag_id <= TAG_ID_MAX:
         raise errors.invalid_tag(tag_id)
     return Target("tag", tag_id=tag_id)
 

@@ -97,12 +97,14 @@ async def get_job(session: AsyncSession, *, msg_id: int, account_id: str) -> Mas
     return await session.scalar(select(MassJob).where(MassJob.id == msg_id, MassJob.account_id == account_id))
 
 
-async def lock_sending_job(session: AsyncSession, msg_id: int) -> MassJob | None:
-    """The job if it still needs its fan-out; SKIP LOCKED lets one worker (of any process) own it."""
+async def lock_sending_job(session: AsyncSession, msg_id: int, *, wait: bool = False) -> MassJob | None:
+    """The job if it still needs its fan-out, locked; SKIP LOCKED lets one worker (of any process)
+    own it. With `wait`, a lock held elsewhere is waited for and the job re-read once it is free: the
+    holder may be the backend of a killed process, still running its fan-out until it rolls back."""
     return await session.scalar(
         select(MassJob)
         .where(MassJob.id == msg_id, MassJob.status == SENDING)
-        .with_for_update(skip_locked=True)
+        .with_for_update(skip_locked=not wait)
     )
 
 

@@ -15,6 +15,7 @@ MIN_OPENIDS, MAX_OPENIDS = 2, 10_000  # mass/send touser list
 PREVIEW_LIMIT_PER_DAY = 100
 CLIENTMSGID_WINDOW = timedelta(hours=24)
 NAMED_CHARACTERS = 10  # how many refused characters the error message lists
+MSG_ID_MAX = 2**63 - 1  # msg_id is an int8: anything above names no job
 
 
 def is_cjk(ch: str) -> bool:

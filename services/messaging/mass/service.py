@@ -144,6 +144,8 @@ async def job_of(session: AsyncSession, *, account: AccountView, msg_id: object)
         number = int(msg_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise errors.mass_send_not_found() from None
+    if not 0 < number <= rules.MSG_ID_MAX:
+        raise errors.mass_send_not_found()
     job = await repository.get_job(session, msg_id=number, account_id=account.account_id)
     if job is None:
         raise errors.mass_send_not_found()

@@ -51,7 +51,7 @@ async def list_materials(
     session: SessionDep,
     account: ConsoleAccount,
     material_type: Annotated[str | None, Query(alias="type")] = None,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> dict[str, Any]:
     require_approved(account)

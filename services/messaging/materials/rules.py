@@ -8,6 +8,7 @@ Content-Type the client claims. Size limits are also applied while the body stre
 from __future__ import annotations
 
 import io
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +28,9 @@ DIGEST_CHARS = 64  # WeChat fills an empty digest with the start of the text
 AMR_FRAME_SECONDS = 0.02
 
 ASF_GUID = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")
+# ASF_Video_Media (BC19EFC0-5B4D-11CF-A8FD-00805F5C442B, little-endian): the stream type a Stream
+# Properties Object names for a video stream. WMA and WMV share the container; only this tells them apart.
+ASF_VIDEO_MEDIA = bytes.fromhex("c0ef19bc4d5bcf11a8fd00805f5c442b")
 AMR_NB_MAGIC = b"#!AMR\n"
 AMR_WB_MAGIC = b"#!AMR-WB\n"
 # Bytes per stored frame (TOC byte included) by frame type, as ffmpeg's amrdec reads them.
@@ -122,12 +126,18 @@ def media_kind(name: str | None) -> MediaKind:
     return kind
 
 
-def detect_format(data: bytes, kind: MediaKind) -> str | None:
-    """The file's real format by content. ASF is WMA when a voice is expected and WMV for a video."""
+def asf_has_video(data: bytes) -> bool:
+    """Does the ASF header (the file's first object, its size at bytes 16–24) declare a video stream?"""
+    header_size = int.from_bytes(data[16:24], "little")
+    return ASF_VIDEO_MEDIA in data[: max(header_size, 30)]
+
+
+def detect_format(data: bytes) -> str | None:
+    """The file's real format by content: an ASF file with a video stream is WMV, else WMA."""
     if data.startswith(b".RMF"):
         return "rm"
     if data.startswith(ASF_GUID):
-        return "wma" if kind.name == "voice" else "wmv"
+        return "wmv" if asf_has_video(data) else "wma"
     if data.startswith((AMR_NB_MAGIC, AMR_WB_MAGIC)):
         return "amr"
     found = sniff(data)
@@ -166,13 +176,19 @@ def audio_duration(fmt: str, data: bytes) -> float | None:
     return float(length) if length and length > 0 else None
 
 
+def played_seconds(duration: float) -> int:
+    """The length a player shows: whole seconds, rounded. Encoders pad the last frame, so a 60 s
+    recording reads 60.03 s as MP3; the 60 s limit (R-MSG-11) is on this number."""
+    return math.floor(duration + 0.5)
+
+
 def check_media(kind: MediaKind, data: bytes) -> CheckedMedia:
     """R-MSG-11 on a whole file: size (45001), real format (40004), voice length (45007)."""
     if not data:
         raise MediaMissing("上传的文件为空", field="media")
     if len(data) > kind.max_bytes:
         raise PayloadTooLarge(f"文件超过 {kind.max_bytes // KB} KB 的限制", field="media")
-    fmt = detect_format(data, kind)
+    fmt = detect_format(data)
     if fmt not in kind.formats:
         allowed = "/".join(sorted(kind.formats))
         raise WrongFileType(f"{kind.name} 只支持 {allowed} 格式（按文件内容识别）", field="media")
@@ -181,8 +197,10 @@ def check_media(kind: MediaKind, data: bytes) -> CheckedMedia:
         duration = audio_duration(fmt, data)
         if duration is None:
             raise WrongFileType("无法读取语音文件的时长，文件已损坏或格式不符", field="media")
-        if duration > kind.max_seconds:
-            raise VoiceTooLong(f"语音时长 {duration:.1f} 秒，超过 {kind.max_seconds:.0f} 秒", field="media")
+        if played_seconds(duration) > kind.max_seconds:
+            raise VoiceTooLong(
+                f"语音时长 {played_seconds(duration)} 秒，超过 {kind.max_seconds:.0f} 秒", field="media"
+            )
     return CheckedMedia(fmt, CONTENT_TYPES[fmt], duration)
 
 

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registration.schemas import AccountView
 from servicekit import clock
-from servicekit.errors import CgiError
+from servicekit.errors import BadRequest
 from servicekit.uploads import UploadedFile
 from services.messaging.materials import repository
 from services.messaging.materials.models import Material
@@ -204,7 +204,7 @@ def _usable_for(msgtype: str) -> ColumnElement[bool]:
         return or_(Material.type == "mpvideo", and_(Material.type == "video", Material.permanent.is_(True)))
     if msgtype == "mpnews":
         return Material.type == "news"
-    raise CgiError(40008)
+    raise BadRequest(f"不支持的群发类型：{msgtype}", code="invalid_msgtype", field="msgtype", errcode=40008)
 
 
 async def resolve_for_mass(
@@ -214,8 +214,9 @@ async def resolve_for_mass(
 
     image/voice → an image/voice material, temporary or permanent; mpvideo/video → an `mpvideo` from
     media/uploadvideo, or a permanent video; mpnews → a `news` from media/uploadnews. Missing, expired
-    (sandbox clock of `namespace`), another account's or of the wrong type → CgiError(40007). A msgtype
-    that carries no media → CgiError(40008). The returned row has no `data` loaded.
+    (sandbox clock of `namespace`), another account's or of the wrong type → MaterialNotFound (40007;
+    404 `material_not_found` on the console). A msgtype that carries no media → 40008. The returned
+    row has no `data` loaded.
     """
     material = await repository.find(
         session,
@@ -225,5 +226,5 @@ async def resolve_for_mass(
         where=_usable_for(msgtype),
     )
     if material is None:
-        raise CgiError(40007)
+        raise MaterialNotFound(field="media_id")
     return material

@@ -1,0 +1,37 @@
+"""Every SQL statement on `messaging.menus`."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.messaging.menus.models import Menu
+
+
+async def replace(
+    session: AsyncSession, account_id: str, buttons: list[dict[str, Any]], now: datetime
+) -> None:
+    """The account's menu becomes `buttons`, with a new menuid (one upsert: concurrent creates serialise)."""
+    table = Menu.__table__
+    stmt = insert(table).values(account_id=account_id, buttons=buttons, created_at=now)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.account_id],
+        set_={
+            "buttons": stmt.excluded.buttons,
+            "created_at": stmt.excluded.created_at,
+            "menuid": text("nextval(pg_get_serial_sequence('messaging.menus', 'menuid'))"),
+        },
+    )
+    await session.execute(stmt)
+
+
+async def current(session: AsyncSession, account_id: str) -> Menu | None:
+    return await session.scalar(select(Menu).where(Menu.account_id == account_id))
+
+
+async def remove(session: AsyncSession, account_id: str) -> None:
+    await session.execute(delete(Menu).where(Menu.account_id == account_id))

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from email_validator import EmailNotValidError, validate_email
 
 from servicekit.clock import SHANGHAI
+from servicekit.text import is_cjk, text_units
 
 ACCOUNT_TYPES = ("subscription", "service")
 SUBJECT_TYPES = ("government", "media", "enterprise", "other")
@@ -63,19 +64,9 @@ def check_password(value: str) -> str:
     return value
 
 
-def is_cjk(ch: str) -> bool:
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x20000 <= code <= 0x2EBEF
-        or 0xF900 <= code <= 0xFAFF
-    )
-
-
 def name_units(value: str) -> int:
-    """R-REG-16 / R-MSG-21: a CJK character counts 2, any other character 1."""
-    return sum(2 if is_cjk(ch) else 1 for ch in value)
+    """R-REG-16: a CJK character counts 2, any other character 1."""
+    return text_units(value)
 
 
 def check_account_name(value: str, protected: Iterable[str] = ()) -> str:

@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from contracts.capabilities import MASS_SEND_QUOTA
 from servicekit.clock import SHANGHAI
+from servicekit.text import is_cjk, text_units  # re-exported: the rules module is where readers look
 
 MAX_TEXT_UNITS = 1200  # R-MSG-21: 1200 characters or 600 汉字
 MAX_CLIENTMSGID_BYTES = 64  # R-MSG-26
@@ -16,22 +17,6 @@ PREVIEW_LIMIT_PER_DAY = 100
 CLIENTMSGID_WINDOW = timedelta(hours=24)
 NAMED_CHARACTERS = 10  # how many refused characters the error message lists
 MSG_ID_MAX = 2**63 - 1  # msg_id is an int8: anything above names no job
-
-
-def is_cjk(ch: str) -> bool:
-    """A CJK ideograph — the characters that count 2 units (same rule as R-REG-16)."""
-    code = ord(ch)
-    return (
-        0x4E00 <= code <= 0x9FFF
-        or 0x3400 <= code <= 0x4DBF
-        or 0x20000 <= code <= 0x3134F
-        or 0xF900 <= code <= 0xFAFF
-    )
-
-
-def text_units(value: str) -> int:
-    """R-MSG-21: a CJK character counts 2, any other character 1."""
-    return sum(2 if is_cjk(ch) else 1 for ch in value)
 
 
 def text_too_long(value: str) -> bool:

@@ -1,0 +1,27 @@
+"""Text measures shared by every phase: the platform counts a CJK ideograph as 2 units.
+
+The same measure limits account names (R-REG-16), certified names (R-CER-02) and mass-send text
+(R-MSG-21), so it is defined once here.
+"""
+
+from __future__ import annotations
+
+# Unified Ideographs, Extension A, Extensions B–H (the supplementary ideographic planes) and the
+# compatibility ideographs: simplified and traditional characters alike.
+_CJK_RANGES: tuple[tuple[int, int], ...] = (
+    (0x3400, 0x4DBF),
+    (0x4E00, 0x9FFF),
+    (0xF900, 0xFAFF),
+    (0x20000, 0x3134F),
+)
+
+
+def is_cjk(ch: str) -> bool:
+    """A CJK ideograph: one of the characters that count 2 units."""
+    code = ord(ch)
+    return any(low <= code <= high for low, high in _CJK_RANGES)
+
+
+def text_units(value: str) -> int:
+    """A CJK ideograph counts 2 units, any other character 1 ("600 汉字 or 1200 characters")."""
+    return sum(2 if is_cjk(ch) else 1 for ch in value)

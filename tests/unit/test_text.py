@@ -1,0 +1,20 @@
+from servicekit.text import is_cjk, text_units
+from services.messaging.mass import rules as mass_rules
+from services.registration import rules as registration_rules
+
+
+class TestTextUnits:
+    def test_cjk_counts_two_and_anything_else_one(self) -> None:
+        assert text_units("政务a1") == 6
+
+    def test_traditional_and_extension_ideographs_count_two(self) -> None:
+        # 臺 (unified), 㐀 (extension A), 𠀀 (B), 𰀀 (G, U+30000), 﨑 (compatibility)
+        assert all(is_cjk(ch) for ch in "臺㐀𠀀\U00030000﨑")
+        assert text_units("\U00030000") == 2
+
+    def test_cjk_punctuation_and_kana_count_one(self) -> None:
+        assert not any(is_cjk(ch) for ch in "，。（）あア")
+
+    def test_names_and_mass_text_measure_alike(self) -> None:
+        sample = "东城\U00030000发布ab（）"
+        assert registration_rules.name_units(sample) == mass_rules.text_units(sample) == 14

@@ -29,7 +29,7 @@ from contracts.lifecycle import (
     ResetResponse,
 )
 from servicekit.db import SessionDep, make_engine, make_sessionmaker
-from servicekit.errors import DependencyDown, SandboxError
+from servicekit.errors import BadRequest, DependencyDown, SandboxError
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
 from servicekit.routing import JsonBodyByDefault
@@ -74,6 +74,12 @@ def render_error(request: Request, exc: SandboxError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.instance_status)
 
 
+def is_data_exception(exc: DBAPIError) -> bool:
+    """PostgreSQL's class 22 (data exception), raised by the server or by asyncpg's encoder."""
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    return isinstance(sqlstate, str) and sqlstate.startswith("22")
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(SandboxError)
     async def sandbox_error(request: Request, exc: SandboxError) -> JSONResponse:
@@ -99,13 +105,17 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        messages = {404: "没有这个接口", 405: "不支持这个请求方法"}
         err = SandboxError(
-            str(exc.detail) if exc.status_code != 404 else "没有这个接口",
+            messages.get(exc.status_code, str(exc.detail)),
             code=codes.get(exc.status_code, "http_error"),
             status=exc.status_code,
             errcode={404: 40066, 405: 43002}.get(exc.status_code),
         )
-        return render_error(request, err)
+        response = render_error(request, err)
+        if exc.headers and not is_cgi(request):  # e.g. Allow on a 405
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -114,6 +124,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if is_data_exception(exc):
+            # A value the column cannot hold (an integer out of range, a NUL in text): the client's
+            # input, not an outage — a 400, where it used to read as "database unavailable".
+            log.warning("value refused by the database: %s", exc.orig)
+            return render_error(request, BadRequest("参数取值超出范围或格式有误", code="invalid_value"))
         log.error("database error: %s", exc.orig)
         return render_error(request, DependencyDown("数据库暂时不可用", code="database_unavailable"))
 

@@ -371,7 +371,7 @@ class Supervisor:
             if on_ready:
                 on_ready(self)
             name, code = self.wait_for_exit()
-            self.sink("supervisor", "stderr", f"{name} exited with code {code}; stopping the sandbox")
+            self.sink("supervisor", "stderr", f"{name} {describe_exit(code)}; stopping the sandbox")
             return 1
         except KeyboardInterrupt:
             self.sink("supervisor", "stderr", "stopping the sandbox")
@@ -385,6 +385,16 @@ class Supervisor:
             finally:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 signal.signal(signal.SIGTERM, previous)
+
+
+def describe_exit(code: int) -> str:
+    """`exited with code 1`, or `was killed by SIGKILL` for Popen's negative return codes."""
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def _signal_group(child: Child, signum: int) -> None:

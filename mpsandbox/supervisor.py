@@ -248,9 +248,9 @@ class Supervisor:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver copes.
             warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-            import pgserver
+            from pgserver.postgres_server import get_server
 
-            self._pg = pgserver.get_server(self.data_dir / "pgdata", cleanup_mode="stop")
+            self._pg = get_server(self.data_dir / "pgdata", cleanup_mode="stop")
         asyncio.run(_ensure_database(self._pg.get_uri(), EMBEDDED_DATABASE))
         uri: str = self._pg.get_uri(EMBEDDED_DATABASE)
         return uri

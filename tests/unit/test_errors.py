@@ -45,6 +45,10 @@ class TestCgiBody:
         assert SandboxError(status=418).cgi_body()["errcode"] == -1
 
 
+DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than json.loads can go
+JSON = {"Content-Type": "application/json"}
+
+
 class DriverError(Exception):
     """What the asyncpg dialect hands SQLAlchemy: the message and the SQLSTATE."""
 
@@ -162,6 +166,15 @@ class TestRenderedErrors:
         assert r.json() == {"error": {"code": "method_not_allowed", "message": "不支持这个请求方法"}}
         assert r.headers["allow"] == "GET"
 
+    async def test_json_too_deep_to_decode_is_malformed_json(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/api/v1/payload", content=DEEP, headers=JSON)
+        assert r.status_code == 400
+        assert r.json() == {"error": {"code": "malformed_json", "message": "请求体无法解析为 JSON"}}
+
+    async def test_json_too_deep_on_cgi_is_errcode_47001(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/cgi-bin/payload", content=DEEP, headers=JSON)
+        assert (r.status_code, r.json()["errcode"]) == (200, 47001)
+
     async def test_unexpected_exception_is_500_without_details(self, client: httpx.AsyncClient) -> None:
         r = await client.get("/api/v1/boom")
         assert r.status_code == 500
@@ -196,3 +209,19 @@ class TestJsonBodyByDefault:
             )
         assert bare.json() == {"name": "a"}
         assert form.json() == {"name": "b"}
+
+    @pytest.mark.parametrize("content_type", ["text/plain;charset=UTF-8", "application/xml", "Text/Plain"])
+    async def test_json_sent_as_any_other_type_is_parsed(self, content_type: str) -> None:
+        from servicekit.routing import JsonBodyByDefault
+
+        app = FastAPI()
+
+        @app.post("/echo")
+        async def echo(body: EchoBody) -> dict[str, str]:
+            return {"name": body.name}
+
+        app.add_middleware(JsonBodyByDefault)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await client.post("/echo", content=b'{"name": "c"}', headers={"content-type": content_type})
+        assert r.json() == {"name": "c"}

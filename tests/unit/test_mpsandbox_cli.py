@@ -95,6 +95,25 @@ class TestStatusCommand:
         assert "registration" in result.output
 
 
+class TestUnreachableDatabase:
+    def test_start_names_the_database_without_its_password(self, tmp_path: Path) -> None:
+        from mpsandbox.supervisor import PROCESSES, Supervisor, SupervisorError
+        from tests.e2e.conftest import free_ports
+
+        supervisor = Supervisor(
+            data_dir=tmp_path,
+            database_url="postgresql://sandbox:s3cret@127.0.0.1:1/none",
+            admin_key="k",
+            ports=dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True)),
+        )
+
+        with pytest.raises(SupervisorError, match="cannot migrate the database") as refused:
+            supervisor.start()
+
+        assert "postgresql://sandbox:***@127.0.0.1:1/none" in str(refused.value)
+        assert "s3cret" not in str(refused.value)
+
+
 class TestDescribeExit:
     @pytest.mark.parametrize(
         ("code", "text"),

@@ -10,8 +10,8 @@ STAMP  := $(VENV)/.installed
 
 help:
 	@echo "make run        start the sandbox (embedded PostgreSQL unless DATABASE_URL is set)"
-	@echo "make test       ruff, import contracts, then the whole test suite (unit, service, e2e)"
-	@echo "make check      ruff and import contracts only"
+	@echo "make test       ruff, mypy --strict, import contracts, then the whole suite (unit, service, fuzz, e2e)"
+	@echo "make check      ruff, mypy --strict and import contracts only"
 	@echo "make clean      remove caches and build output; make distclean also removes .venv and .mpsandbox"
 
 $(BIN)/python:
@@ -36,6 +36,7 @@ run: $(STAMP)
 
 check: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/lint-imports
 
 lint: check
@@ -45,7 +46,7 @@ test: check
 	$(BIN)/pytest
 
 clean:
-	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .import_linter_cache
+	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis .import_linter_cache
 	find . -path ./$(VENV) -prune -o -name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean

@@ -127,7 +127,8 @@ def _health_rows(health: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 @app.command()
 def status() -> None:
     """Health of the gateway, every service and the database."""
-    health = api_call("GET", "/_sandbox/health")
+    # A degraded sandbox answers 503 with the same report: show it, it says what is down.
+    health = api_call("GET", "/_sandbox/health", accept=(503,))
     table = Table(title=f"mpsandbox — {health.get('status', '?')}")
     for column in ("component", "status", "version", "migrations", "detail"):
         table.add_column(column)

@@ -86,8 +86,12 @@ def request_json(
     json: Any = None,
     params: Mapping[str, Any] | None = None,
     client: httpx.Client | None = None,
+    accept: tuple[int, ...] = (),
 ) -> Any:
-    """One admin request; returns the decoded JSON body or raises ApiError."""
+    """One admin request; returns the decoded JSON body or raises ApiError.
+
+    Statuses in `accept` are answers, not errors (the health report comes with 503 when degraded).
+    """
     own = client is None
     http = client or admin_client(namespace)
     try:
@@ -99,7 +103,7 @@ def request_json(
     finally:
         if own:
             http.close()
-    if response.status_code >= 400:
+    if response.status_code >= 400 and response.status_code not in accept:
         raise describe_error(response)
     if not response.content:
         return None

@@ -21,6 +21,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
@@ -177,9 +178,7 @@ class Supervisor:
             _ = self.admin_key
             if not self.database_url:
                 self.database_url = self._start_embedded_database()
-            from servicekit.migrate import upgrade_all
-
-            upgrade_all(self.database_url)
+            self._migrate(self.database_url)
             env = self.child_env()
             for child in self.children.values():
                 self._spawn(child, env)
@@ -260,12 +259,23 @@ class Supervisor:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); pgserver copes.
             warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-            import pgserver
+            from pgserver.postgres_server import get_server
 
-            self._pg = pgserver.get_server(self.data_dir / "pgdata", cleanup_mode="stop")
+            self._pg = get_server(self.data_dir / "pgdata", cleanup_mode="stop")
         asyncio.run(_ensure_database(self._pg.get_uri(), EMBEDDED_DATABASE))
         uri: str = self._pg.get_uri(EMBEDDED_DATABASE)
         return uri
+
+    def _migrate(self, database_url: str) -> None:
+        from servicekit.migrate import upgrade_all
+
+        try:
+            upgrade_all(database_url)
+        except Exception as exc:  # refused, unknown host, bad password, missing database, …
+            raise SupervisorError(
+                f"cannot migrate the database at {redact(database_url)}: {type(exc).__name__}: {exc}\n"
+                "Is the server running and DATABASE_URL right? Unset DATABASE_URL to use the embedded one."
+            ) from exc
 
     def _spawn(self, child: Child, env: Mapping[str, str]) -> None:
         command = [
@@ -383,7 +393,7 @@ class Supervisor:
             if on_ready:
                 on_ready(self)
             name, code = self.wait_for_exit()
-            self.sink("supervisor", "stderr", f"{name} exited with code {code}; stopping the sandbox")
+            self.sink("supervisor", "stderr", f"{name} {describe_exit(code)}; stopping the sandbox")
             return 1
         except KeyboardInterrupt:
             self.sink("supervisor", "stderr", "stopping the sandbox")
@@ -397,6 +407,25 @@ class Supervisor:
             finally:
                 signal.signal(signal.SIGINT, signal.default_int_handler)
                 signal.signal(signal.SIGTERM, previous)
+
+
+def redact(url: str) -> str:
+    """The URL without its password, for messages."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return urlunsplit(parts._replace(netloc=netloc))
+
+
+def describe_exit(code: int) -> str:
+    """`exited with code 1`, or `was killed by SIGKILL` for Popen's negative return codes."""
+    if code < 0:
+        try:
+            return f"was killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def _signal_group(child: Child, signum: int) -> None:

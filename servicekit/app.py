@@ -30,7 +30,7 @@ from contracts.lifecycle import (
     ResetResponse,
 )
 from servicekit.db import SessionDep, make_engine, make_sessionmaker
-from servicekit.errors import DependencyDown, SandboxError
+from servicekit.errors import BadRequest, DependencyDown, SandboxError
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
 from servicekit.routing import JsonBodyByDefault
@@ -75,20 +75,25 @@ def render_error(request: Request, exc: SandboxError) -> JSONResponse:
     return JSONResponse(exc.body(), status_code=exc.instance_status)
 
 
-def is_bad_value(exc: DBAPIError) -> bool:
-    """Did PostgreSQL or the driver refuse a value the request carried — a NUL character in text, an
-    integer past its column's range? That is bad input (400), not an outage (503). PostgreSQL's
-    class 22 "data exception"; asyncpg's own DataError (a ValueError) for arguments it cannot encode.
+# A character the server cannot store (NUL in text, an invalid byte sequence): the data's format.
+_CHARACTER_SQLSTATES = frozenset({"22021", "22P05"})
+
+
+def bad_value_errcode(exc: DBAPIError) -> int | None:
+    """Did PostgreSQL or the driver refuse a value the request carried? That is bad input (400), not an
+    outage (503): PostgreSQL's class 22 "data exception", or asyncpg's own DataError (a ValueError) for
+    an argument it cannot encode, such as an integer past int8. Returns the /cgi-bin errcode — 47001
+    for a character that cannot be stored, 40035 for any other value — or None for a real failure.
     """
     err: BaseException | None = exc.orig
     while err is not None:
         sqlstate = getattr(err, "sqlstate", None)
         if isinstance(sqlstate, str) and sqlstate.startswith("22"):
-            return True
+            return 47001 if sqlstate in _CHARACTER_SQLSTATES else 40035
         if isinstance(err, asyncpg.exceptions.InterfaceError) and isinstance(err, ValueError):
-            return True
+            return 40035
         err = err.__cause__
-    return False
+    return None
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -115,14 +120,19 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        # FastAPI's own 400 is a body it could not parse (e.g. JSON nested too deep to decode).
+        codes = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
+        messages = {400: "请求体无法解析为 JSON", 404: "没有这个接口", 405: "不支持这个请求方法"}
         err = SandboxError(
-            str(exc.detail) if exc.status_code != 404 else "没有这个接口",
+            messages.get(exc.status_code, str(exc.detail)),
             code=codes.get(exc.status_code, "http_error"),
             status=exc.status_code,
-            errcode={404: 40066, 405: _method_errcode(exc)}.get(exc.status_code),
+            errcode={400: 47001, 404: 40066, 405: _method_errcode(exc)}.get(exc.status_code),
         )
-        return render_error(request, err)
+        response = render_error(request, err)
+        if exc.headers and not is_cgi(request):  # e.g. Allow on a 405
+            response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(request: Request, exc: IntegrityError) -> JSONResponse:
@@ -131,14 +141,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(DBAPIError)
     async def database_error(request: Request, exc: DBAPIError) -> JSONResponse:
-        if is_bad_value(exc):
+        errcode = bad_value_errcode(exc)
+        if errcode is not None:
             log.warning("value refused by the database: %s", exc.orig)
-            err: SandboxError = SandboxError(
-                "请求中含有无法保存的字符（如 \\u0000）或超出范围的数值",
-                code="invalid_value",
-                errcode=47001,
-            )
-            return render_error(request, err)
+            message = "参数取值超出范围或含有无法保存的字符"
+            return render_error(request, BadRequest(message, code="invalid_value", errcode=errcode))
         log.error("database error: %s", exc.orig)
         return render_error(request, DependencyDown("数据库暂时不可用", code="database_unavailable"))
 

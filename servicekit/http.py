@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
@@ -16,6 +17,15 @@ async def _add_request_id(request: httpx.Request) -> None:
     rid = request_id_var.get()
     if rid and rid != "-" and REQUEST_ID_HEADER not in request.headers:
         request.headers[REQUEST_ID_HEADER] = rid
+
+
+def peer_path(template: str, **params: str) -> str:
+    """`template` with each parameter percent-encoded as one path segment.
+
+    A value from a client (an AppID in a control-plane path) can hold `/`, `?`, `#` or control
+    characters; put raw into the URL they would address another endpoint or break the request.
+    """
+    return template.format(**{name: quote(value, safe="") for name, value in params.items()})
 
 
 def make_client(base_url: str, *, timeout: float = 10.0, **kwargs: Any) -> httpx.AsyncClient:

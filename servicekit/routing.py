@@ -37,10 +37,15 @@ async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str,
     return body
 
 
+_KEPT_TYPES = (b"multipart/", b"application/json")
+
+
 class JsonBodyByDefault:
-    """Treat a body sent without a JSON Content-Type as JSON (SPEC §2: clients like wechatpy and a bare
-    `curl -d '{…}'` send none, or form-urlencoded). No endpoint here takes urlencoded forms; multipart
-    and every other declared type pass through untouched."""
+    """Treat every body that is not multipart as JSON (SPEC §2: "parsed whatever the Content-Type").
+
+    Clients like wechatpy send no Content-Type, a bare `curl -d '{…}'` sends form-urlencoded, a
+    browser's `fetch` with a string body text/plain. No endpoint here takes forms, text or XML;
+    multipart (the uploads) passes through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -49,7 +54,7 @@ class JsonBodyByDefault:
         if scope["type"] == "http" and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
             headers = scope["headers"]
             content_type = next((v for k, v in headers if k == b"content-type"), None)
-            if content_type is None or content_type.startswith(b"application/x-www-form-urlencoded"):
+            if content_type is None or not content_type.lower().startswith(_KEPT_TYPES):
                 rest = [(k, v) for k, v in headers if k != b"content-type"]
                 scope = {**scope, "headers": [*rest, (b"content-type", b"application/json")]}
         await self.app(scope, receive, send)

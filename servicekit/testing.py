@@ -36,10 +36,10 @@ class TestDatabase:
     def start(self) -> str:
         base = self._server_url or os.environ.get("TEST_DATABASE_URL")
         if not base:
-            import pgserver
+            from pgserver.postgres_server import get_server
 
             self._tmp = tempfile.TemporaryDirectory(prefix="mpsandbox-testdb-")
-            self._server = pgserver.get_server(self._tmp.name, cleanup_mode="stop")
+            self._server = get_server(self._tmp.name, cleanup_mode="stop")
             base = self._server.get_uri()
         self.admin_url = base
         asyncio.run(self._create())

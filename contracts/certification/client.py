@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 import httpx
 
 from contracts.certification.schemas import CertificationSummary, RecordCertification, SummariesQuery
 from servicekit.errors import SandboxError
-from servicekit.http import call_peer
+from servicekit.http import call_peer, peer_path
 
 RECORD_PATH = "/internal/certifications/{account_id}"
 SUMMARY_PATH = "/internal/certifications/{account_id}"
@@ -25,7 +23,7 @@ class CertificationClient:
         response = await call_peer(
             self._client,
             "PUT",
-            RECORD_PATH.format(account_id=account_id),
+            peer_path(RECORD_PATH, account_id=account_id),
             service="certification",
             json=body.model_dump(mode="json"),
         )
@@ -33,7 +31,7 @@ class CertificationClient:
 
     async def summary(self, account_id: str) -> CertificationSummary:
         response = await call_peer(
-            self._client, "GET", SUMMARY_PATH.format(account_id=account_id), service="certification"
+            self._client, "GET", peer_path(SUMMARY_PATH, account_id=account_id), service="certification"
         )
         return CertificationSummary.model_validate(response.json())
 
@@ -53,7 +51,7 @@ class CertificationClient:
 
     async def by_name(self, name: str) -> CertificationSummary | None:
         """The certified account holding `name` (R-CER-04 / R-REG-16), or None when no one holds it."""
-        path = BY_NAME_PATH.format(name=quote(name, safe=""))
+        path = peer_path(BY_NAME_PATH, name=name)
         try:
             response = await call_peer(self._client, "GET", path, service="certification")
         except SandboxError as exc:

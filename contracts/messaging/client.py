@@ -8,7 +8,7 @@ import httpx
 
 from contracts.messaging.schemas import AccountStats, OutboxEntry, OutboxRequest
 from servicekit.errors import DependencyDown
-from servicekit.http import call_peer
+from servicekit.http import call_peer, peer_path
 
 OUTBOX_PATH = "/internal/outbox"
 ACCOUNT_STATS_PATH = "/internal/accounts/{account_id}/stats"
@@ -47,7 +47,7 @@ class MessagingClient:
         response = await call_peer(
             self._client,
             "GET",
-            ACCOUNT_STATS_PATH.format(account_id=account_id),
+            peer_path(ACCOUNT_STATS_PATH, account_id=account_id),
             service="messaging",
             params=params,
         )

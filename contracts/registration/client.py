@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 
 from contracts.registration.schemas import AccountView
-from servicekit.http import call_peer
+from servicekit.http import call_peer, peer_path
 
 ACCOUNT_PATH = "/internal/accounts/{account_id}"
 ACCOUNT_BY_APPID_PATH = "/internal/accounts/by-appid/{appid}"
@@ -23,14 +23,14 @@ class RegistrationClient:
 
     async def account(self, account_id: str) -> AccountView:
         response = await call_peer(
-            self._client, "GET", ACCOUNT_PATH.format(account_id=account_id), service="registration"
+            self._client, "GET", peer_path(ACCOUNT_PATH, account_id=account_id), service="registration"
         )
         return AccountView.model_validate(response.json())
 
     async def account_by_appid(self, appid: str) -> AccountView:
         """Raises a 404 SandboxError (code account_not_found) for an unknown AppID."""
         response = await call_peer(
-            self._client, "GET", ACCOUNT_BY_APPID_PATH.format(appid=appid), service="registration"
+            self._client, "GET", peer_path(ACCOUNT_BY_APPID_PATH, appid=appid), service="registration"
         )
         return AccountView.model_validate(response.json())
 

@@ -7,9 +7,10 @@ from contracts.certification.schemas import CertificationSummary, RecordCertific
 from servicekit import clock
 from servicekit.errors import NotFound
 from services.certification import repository
+from services.certification.models import Certification
 
 
-def _summary(account_id: str, row: repository.Certification | None) -> CertificationSummary:
+def _summary(account_id: str, row: Certification | None) -> CertificationSummary:
     if row is None:
         return CertificationSummary(account_id=account_id, certified=False)
     return CertificationSummary(

@@ -62,7 +62,7 @@ def enqueue(
 def _request(row: PendingMessage) -> OutboxRequest:
     return OutboxRequest(
         key=f"registration:{row.id}",
-        channel=row.channel,  # type: ignore[arg-type]
+        channel=row.channel,
         to=row.to,
         kind=row.kind,
         subject=row.subject,

@@ -151,7 +151,7 @@ def _timeline(account: Account, reviews: list[Review]) -> list[dict[str, Any]]:
         (account.terminated_at, "terminated", {"reason": account.termination_reason}),
     ]
     done = [(at, kind, extra) for at, kind, extra in events if at is not None]
-    done.sort(key=lambda e: e[0])  # type: ignore[arg-type, return-value]
+    done.sort(key=lambda e: e[0])
     return [{"at": at, "kind": kind, **extra} for at, kind, extra in done]
 
 

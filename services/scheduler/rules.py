@@ -9,6 +9,13 @@ from servicekit.clock import SHANGHAI
 from servicekit.workdays import add_working_days
 
 NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
+# A clock never runs past this: datetime ends at year 9999, and advances add up (each one is bounded,
+# a series of them is not).
+LATEST = datetime(3000, 1, 1, tzinfo=SHANGHAI)
+
+
+class OutOfRange(ValueError):
+    """The advance would move the clock past `LATEST`."""
 
 
 def is_valid_namespace(name: str) -> bool:
@@ -28,12 +35,20 @@ def advance_target(
 
     `to` is absolute (naive means Asia/Shanghai). Otherwise working days come first — the same
     Shanghai time of day on the N-th working day after today — and the plain duration is added after,
-    so `{working_days: 1, hours: 2}` on a Friday 10:00 lands on Monday 12:00.
+    so `{working_days: 1, hours: 2}` on a Friday 10:00 lands on Monday 12:00. Raises OutOfRange past
+    `LATEST`.
     """
     if to is not None:
-        return to if to.tzinfo is not None else to.replace(tzinfo=SHANGHAI)
-    target = now.astimezone(SHANGHAI)
-    if working_days:
-        day = add_working_days(target.date(), working_days)
-        target = datetime.combine(day, target.timetz())
-    return target + timedelta(days=days or 0, hours=hours or 0, minutes=minutes or 0)
+        target = to if to.tzinfo is not None else to.replace(tzinfo=SHANGHAI)
+    else:
+        try:
+            target = now.astimezone(SHANGHAI)
+            if working_days:
+                day = add_working_days(target.date(), working_days)
+                target = datetime.combine(day, target.timetz())
+            target += timedelta(days=days or 0, hours=hours or 0, minutes=minutes or 0)
+        except OverflowError:
+            raise OutOfRange(f"clock would pass {LATEST.isoformat()}") from None
+    if target >= LATEST:
+        raise OutOfRange(f"clock would pass {LATEST.isoformat()}")
+    return target

@@ -17,7 +17,7 @@ from contracts.scheduler.schemas import (
 )
 from servicekit import clock
 from servicekit.clock import SHANGHAI
-from servicekit.errors import Conflict, DependencyDown
+from servicekit.errors import Conflict, DependencyDown, Unprocessable
 from services.scheduler import repository, rules
 from services.scheduler.fanout import Outcome, run_clock_hooks, run_resets
 from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
@@ -25,6 +25,14 @@ from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_wor
 
 def _local(moment: datetime) -> datetime:
     return moment.astimezone(SHANGHAI)
+
+
+def _shown_time(moment: datetime) -> str:
+    """Shanghai time for a message; a moment at the edge of datetime's range is shown as given."""
+    try:
+        return _local(moment).isoformat()
+    except OverflowError:
+        return moment.isoformat()
 
 
 def _shown(event: ClockEvent) -> ClockEvent:
@@ -50,18 +58,25 @@ async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) ->
     """
     async with unit_of_work(runtime.sessionmaker) as session:
         current = await clock.lock(session, namespace)
-        target = rules.advance_target(
-            current.now,
-            days=body.days,
-            hours=body.hours,
-            minutes=body.minutes,
-            working_days=body.working_days,
-            to=body.to,
-        )
+        try:
+            target = rules.advance_target(
+                current.now,
+                days=body.days,
+                hours=body.hours,
+                minutes=body.minutes,
+                working_days=body.working_days,
+                to=body.to,
+            )
+        except rules.OutOfRange:
+            raise Unprocessable(
+                f"时钟不能拨到 {rules.LATEST.isoformat()} 或之后",
+                code="clock_out_of_range",
+                field="to" if body.to is not None else None,
+                now=_local(current.now).isoformat(),
+            ) from None
         if target < current.now:
             raise Conflict(
-                f"时钟只能向前拨：目标 {_local(target).isoformat()} "
-                f"早于当前 {_local(current.now).isoformat()}",
+                f"时钟只能向前拨：目标 {_shown_time(target)} 早于当前 {_local(current.now).isoformat()}",
                 code="clock_backwards",
                 field="to",
                 now=_local(current.now).isoformat(),

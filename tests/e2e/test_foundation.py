@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
+
+from tests.e2e.wechat import create_account
 
 if TYPE_CHECKING:
     from tests.e2e.conftest import Sandbox
@@ -139,6 +142,20 @@ class TestRouting:
 
         assert response.headers["x-request-id"] == "e2e-request-4711"
 
+    def test_request_id_is_in_the_access_lines_of_the_gateway_and_the_service(self, sandbox: Sandbox) -> None:
+        rid = f"e2e-log-{uuid.uuid4().hex[:8]}"
+        with sandbox.admin(headers={"X-Request-Id": rid}) as http:
+            assert http.get("/_sandbox/clock").status_code == 200
+
+        lines: list[str] = []
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and len(lines) < 2:
+            time.sleep(0.2)  # the gateway writes its access lines off the event loop
+            lines = [line for line in sandbox.log_path.read_text().splitlines() if f"rid={rid} " in line]
+        access = "GET /_sandbox/clock status=200"
+        assert any(line.startswith("gateway") and access in line for line in lines), lines
+        assert any(line.startswith("scheduler") and access in line for line in lines), lines
+
     def test_request_id_is_created_when_missing(self, sandbox: Sandbox) -> None:
         with sandbox.admin() as http:
             first = http.get("/_sandbox/clock")
@@ -163,6 +180,32 @@ class TestServiceDown:
         assert components["scheduler"]["status"] != "ok"
         for name in ("registration", "certification", "messaging", "database"):
             assert components[name]["status"] == "ok", (name, components[name])
+
+
+    def test_a_dead_messaging_is_503_on_the_console_and_system_error_on_cgi(
+        self, private_sandbox: Sandbox
+    ) -> None:
+        account = create_account(private_sandbox, "e2e-down", type="service", certified=True)
+        credentials = {"grant_type": "client_credential", "appid": account["appid"]}
+        credentials["secret"] = account["secret"]
+        with private_sandbox.client() as http:
+            token = {"access_token": http.get("/cgi-bin/token", params=credentials).json()["access_token"]}
+            assert "tags" in http.get("/cgi-bin/tags/get", params=token).json()
+
+            private_sandbox.supervisor.stop_process("messaging", kill=True)
+            cgi_get = http.get("/cgi-bin/tags/get", params=token)
+            cgi_post = http.post("/cgi-bin/tags/create", params=token, json={"tag": {"name": "x"}})
+            console = http.get("/api/v1/materials")
+        with private_sandbox.admin() as http:
+            control = http.get("/_sandbox/outbox")
+            health = http.get("/_sandbox/health")
+
+        for answer in (cgi_get, cgi_post):
+            assert (answer.status_code, answer.json()) == (200, {"errcode": -1, "errmsg": "system error"})
+        assert_error_shape(console, 503)
+        assert_error_shape(control, 503)
+        assert health.status_code == 503
+        assert health_by_component(health.json())["messaging"]["status"] != "ok"
 
 
 class TestSecondSandboxOnTakenPorts:

@@ -259,3 +259,12 @@ class TestUpstreamDown:
         assert body["services"]["registration"]["status"] == "ok"
         assert body["services"]["messaging"]["status"] == "unavailable"
         assert body["database"] == {"status": "ok"}
+
+    async def test_health_with_no_service_answering_does_not_claim_the_database_is_down(
+        self, services: dict[str, FakeService]
+    ) -> None:
+        down = Gateway(settings_for({name: f"http://127.0.0.1:{free_port()}" for name in services}))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=down), base_url="http://t") as http:
+            response = await http.get("/_sandbox/health", headers=KEY)
+        assert response.status_code == 503
+        assert response.json()["database"] == {"status": "unknown"}

@@ -117,6 +117,36 @@ class TestAdvanceClock:
         assert all(not p.calls for p in peers.values())
 
     @pytest.mark.parametrize(
+        "to", ["0001-01-01T00:00:00+14:00", "0001-01-01T00:00:00-14:00", "0001-01-01T00:00:00"]
+    )
+    async def test_to_at_the_start_of_time_is_backwards(self, client: httpx.AsyncClient, to: str) -> None:
+        r = await client.post("/_sandbox/clock/advance", headers=ns("t"), json={"to": to})
+        assert r.status_code == 409, r.text
+        assert r.json()["error"]["code"] == "clock_backwards"
+
+    @pytest.mark.parametrize(
+        "body",
+        [{"days": 36500}, {"working_days": 2500}, {"to": "2999-12-31T23:59:59-23:59"}],
+        ids=["days", "working_days", "to_past_3000_in_shanghai"],
+    )
+    async def test_advance_past_the_year_3000_is_refused_and_changes_nothing(
+        self, client: httpx.AsyncClient, db_conn: AsyncConnection, body: dict[str, Any]
+    ) -> None:
+        near_the_end = datetime(2995, 1, 1, tzinfo=SHANGHAI)
+        await set_clock(db_conn, "t", near_the_end)
+        r = await client.post("/_sandbox/clock/advance", headers=ns("t"), json=body)
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["code"] == "clock_out_of_range"
+        assert at((await client.get("/_sandbox/clock", headers=ns("t"))).json()) == near_the_end
+
+    async def test_largest_advances_add_up_until_the_limit(self, client: httpx.AsyncClient) -> None:
+        answers = [
+            (await client.post("/_sandbox/clock/advance", headers=ns("t"), json={"days": 36500})).status_code
+            for _ in range(11)
+        ]
+        assert answers == [200] * 9 + [422] * 2
+
+    @pytest.mark.parametrize(
         "body",
         [
             {},

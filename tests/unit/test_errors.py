@@ -6,6 +6,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import BaseModel
+from sqlalchemy.exc import DBAPIError
 
 from servicekit.app import install_error_handlers
 from servicekit.errors import CgiError, Conflict, DependencyDown, PayloadTooLarge, SandboxError
@@ -44,6 +45,18 @@ class TestCgiBody:
         assert SandboxError(status=418).cgi_body()["errcode"] == -1
 
 
+DEEP = b"[" * 100_000 + b"]" * 100_000  # deeper than json.loads can go
+JSON = {"Content-Type": "application/json"}
+
+
+class DriverError(Exception):
+    """What the asyncpg dialect hands SQLAlchemy: the message and the SQLSTATE."""
+
+    def __init__(self, message: str, *, sqlstate: str) -> None:
+        super().__init__(message)
+        self.sqlstate = sqlstate
+
+
 class Payload(BaseModel):
     count: int
 
@@ -69,6 +82,15 @@ def error_app() -> FastAPI:
     @app.get("/api/v1/boom")
     async def boom() -> None:
         raise RuntimeError("unexpected")
+
+    @app.get("/api/v1/out-of-range")
+    @app.get("/cgi-bin/out-of-range")
+    async def out_of_range() -> None:
+        raise DBAPIError("SELECT $1", None, DriverError("value out of int32 range", sqlstate="22003"))
+
+    @app.get("/api/v1/database-gone")
+    async def database_gone() -> None:
+        raise DBAPIError("SELECT 1", None, DriverError("connection refused", sqlstate="08006"))
 
     return app
 
@@ -124,6 +146,35 @@ class TestRenderedErrors:
         assert r.status_code == 200
         assert r.json()["errcode"] == 40066
 
+    async def test_value_the_database_refuses_is_400_not_an_outage(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/api/v1/out-of-range")
+        assert r.status_code == 400
+        assert r.json()["error"]["code"] == "invalid_value"
+
+    async def test_value_the_database_refuses_on_cgi_is_invalid_args(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/cgi-bin/out-of-range")
+        assert (r.status_code, r.json()["errcode"]) == (200, 40035)
+
+    async def test_database_failure_is_503(self, client: httpx.AsyncClient) -> None:
+        r = await client.get("/api/v1/database-gone")
+        assert r.status_code == 503
+        assert r.json()["error"]["code"] == "database_unavailable"
+
+    async def test_wrong_method_is_405_in_chinese_with_allow(self, client: httpx.AsyncClient) -> None:
+        r = await client.delete("/api/v1/conflict")
+        assert r.status_code == 405
+        assert r.json() == {"error": {"code": "method_not_allowed", "message": "不支持这个请求方法"}}
+        assert r.headers["allow"] == "GET"
+
+    async def test_json_too_deep_to_decode_is_malformed_json(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/api/v1/payload", content=DEEP, headers=JSON)
+        assert r.status_code == 400
+        assert r.json() == {"error": {"code": "malformed_json", "message": "请求体无法解析为 JSON"}}
+
+    async def test_json_too_deep_on_cgi_is_errcode_47001(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/cgi-bin/payload", content=DEEP, headers=JSON)
+        assert (r.status_code, r.json()["errcode"]) == (200, 47001)
+
     async def test_unexpected_exception_is_500_without_details(self, client: httpx.AsyncClient) -> None:
         r = await client.get("/api/v1/boom")
         assert r.status_code == 500
@@ -158,3 +209,19 @@ class TestJsonBodyByDefault:
             )
         assert bare.json() == {"name": "a"}
         assert form.json() == {"name": "b"}
+
+    @pytest.mark.parametrize("content_type", ["text/plain;charset=UTF-8", "application/xml", "Text/Plain"])
+    async def test_json_sent_as_any_other_type_is_parsed(self, content_type: str) -> None:
+        from servicekit.routing import JsonBodyByDefault
+
+        app = FastAPI()
+
+        @app.post("/echo")
+        async def echo(body: EchoBody) -> dict[str, str]:
+            return {"name": body.name}
+
+        app.add_middleware(JsonBodyByDefault)
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            r = await client.post("/echo", content=b'{"name": "c"}', headers={"content-type": content_type})
+        assert r.json() == {"name": "c"}

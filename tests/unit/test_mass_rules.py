@@ -11,9 +11,6 @@ from services.messaging.mass import rules
 
 
 class TestTextUnits:
-    def test_chinese_character_counts_two_units(self) -> None:
-        assert rules.text_units("政务a1") == 6
-
     def test_600_chinese_characters_fit(self) -> None:
         assert not rules.text_too_long("政" * 600)
 

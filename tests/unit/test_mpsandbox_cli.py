@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from mpsandbox.cli import app, parse_duration
 from mpsandbox.client import configured_admin_key, describe_error, gateway_url
-from mpsandbox.supervisor import load_or_create_admin_key
+from mpsandbox.supervisor import describe_exit, load_or_create_admin_key
 
 
 class TestParseDuration:
@@ -49,6 +49,78 @@ class TestClockAdvanceCommand:
 
         assert result.exit_code == 1
         assert "cannot reach the sandbox" in result.output
+
+
+READY = {"status": "ok", "version": "0.1.0", "migrations": {"at_head": True}}
+DOWN = {"status": "unavailable", "version": None, "migrations": {}, "detail": "refused"}
+DEGRADED = {
+    "status": "degraded",
+    "version": "0.1.0",
+    "services": {"registration": READY, "messaging": DOWN},
+    "database": {"status": "ok"},
+}
+
+
+def gateway_answering(monkeypatch: pytest.MonkeyPatch, status: int, body: dict[str, object]) -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        assert request.url.path == "/_sandbox/health"
+        return httpx.Response(status, json=body)
+
+    def fake_admin_client(namespace: str | None = None, **_: object) -> httpx.Client:
+        return httpx.Client(transport=httpx.MockTransport(handler), base_url="http://gateway")
+
+    monkeypatch.setattr("mpsandbox.client.admin_client", fake_admin_client)
+
+
+class TestStatusCommand:
+    def test_degraded_sandbox_shows_the_table_naming_what_is_down(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        gateway_answering(monkeypatch, 503, DEGRADED)
+
+        result = CliRunner().invoke(app, ["status"], terminal_width=200)
+
+        assert result.exit_code == 1
+        assert "messaging" in result.output
+        assert "unavailable" in result.output
+        assert "HTTP 503" not in result.output
+
+    def test_healthy_sandbox_exits_zero(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        healthy = {**DEGRADED, "status": "ok", "services": {"registration": READY}}
+        gateway_answering(monkeypatch, 200, healthy)
+
+        result = CliRunner().invoke(app, ["status"], terminal_width=200)
+
+        assert result.exit_code == 0, result.output
+        assert "registration" in result.output
+
+
+class TestUnreachableDatabase:
+    def test_start_names_the_database_without_its_password(self, tmp_path: Path) -> None:
+        from mpsandbox.supervisor import PROCESSES, Supervisor, SupervisorError
+        from tests.e2e.conftest import free_ports
+
+        supervisor = Supervisor(
+            data_dir=tmp_path,
+            database_url="postgresql://sandbox:s3cret@127.0.0.1:1/none",
+            admin_key="k",
+            ports=dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True)),
+        )
+
+        with pytest.raises(SupervisorError, match="cannot migrate the database") as refused:
+            supervisor.start()
+
+        assert "postgresql://sandbox:***@127.0.0.1:1/none" in str(refused.value)
+        assert "s3cret" not in str(refused.value)
+
+
+class TestDescribeExit:
+    @pytest.mark.parametrize(
+        ("code", "text"),
+        [(1, "exited with code 1"), (-9, "was killed by SIGKILL"), (-15, "was killed by SIGTERM")],
+    )
+    def test_exit_codes_and_signals_read_as_words(self, code: int, text: str) -> None:
+        assert describe_exit(code) == text
 
 
 class TestGatewayUrl:

@@ -17,4 +17,7 @@ class TestTextUnits:
 
     def test_names_and_mass_text_measure_alike(self) -> None:
         sample = "东城\U00030000发布ab（）"
-        assert registration_rules.name_units(sample) == mass_rules.text_units(sample) == 14
+        assert registration_rules.name_units(sample) == 14
+        # 600 such characters are exactly the mass-send limit; one more is too long
+        assert not mass_rules.text_too_long("\U00030000" * 600)
+        assert mass_rules.text_too_long("\U00030000" * 601)

@@ -91,7 +91,7 @@ def audience(
     province: str | None = None,
     city: str | None = None,
     openids: list[str] | None = None,
-) -> Select[tuple[int, str]]:
+) -> Select[int, str]:
     """(id, openid) of the account's subscribed followers matching every given filter, set-based."""
     query = select(Follower.id, Follower.openid).where(
         Follower.account_id == account_id, Follower.subscribed.is_(True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from servicekit.text import text_units
 from services.messaging.followers.rules import TAG_ID_MAX
 from services.messaging.mass import errors, rules
 
@@ -72,7 +73,7 @@ def check_text(content: object) -> str:
     """R-MSG-21 and R-MSG-22 on a text send."""
     if not isinstance(content, str) or not content.strip():
         raise errors.empty_content()
-    units = rules.text_units(content)
+    units = text_units(content)
     if units > rules.MAX_TEXT_UNITS:
         raise errors.content_too_long(units)
     refused = rules.unsupported_characters(content)

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
-from sqlalchemy import Select, func, literal, select, text
+from sqlalchemy import Select, Table, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +13,13 @@ from services.messaging.mass.models import MassClientMsgId, MassCounter, MassDel
 from services.messaging.mass.rules import CLIENTMSGID_WINDOW, QuotaPeriod
 
 SENDING, SEND_SUCCESS, SEND_FAIL, DELETE = "SENDING", "SEND_SUCCESS", "SEND_FAIL", "DELETE"
+
+
+def _table(model: type[MassClientMsgId] | type[MassCounter]) -> Table:
+    """The model's Table (typed as a FromClause by the ORM), for Core upserts."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 async def insert_job(session: AsyncSession, job: MassJob) -> MassJob:
@@ -30,14 +36,14 @@ async def claim_clientmsgid(
     The upsert takes the row lock, so a concurrent repeat waits for the first send's commit and then
     sees its claim — two sends can never both win (R-MSG-26).
     """
-    table = MassClientMsgId.__table__
+    table = _table(MassClientMsgId)
     stmt = insert(table).values(account_id=account_id, clientmsgid=clientmsgid, msg_id=msg_id, created_at=now)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[table.c.account_id, table.c.clientmsgid],
         set_={"msg_id": stmt.excluded.msg_id, "created_at": stmt.excluded.created_at},
         where=table.c.created_at <= stmt.excluded.created_at - CLIENTMSGID_WINDOW,
     ).returning(table.c.msg_id)
-    if (await session.execute(stmt)).first() is not None:
+    if (await session.execute(upsert)).first() is not None:
         return None
     existing = await session.scalar(
         select(table.c.msg_id).where(table.c.account_id == account_id, table.c.clientmsgid == clientmsgid)
@@ -53,7 +59,7 @@ async def consume(
     One conditional upsert: the row lock serialises concurrent sends and `used < quota_limit` is
     re-checked on the latest row version, so the limit is never exceeded (R-MSG-23).
     """
-    table = MassCounter.__table__
+    table = _table(MassCounter)
     stmt = insert(table).values(
         account_id=account_id,
         kind=kind,
@@ -64,12 +70,12 @@ async def consume(
         used=1,
         resets_at=period.resets_at,
     )
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[table.c.account_id, table.c.kind, table.c.period_start],
         set_={"used": table.c.used + 1},
         where=table.c.used < table.c.quota_limit,
     ).returning(table.c.used)
-    return (await session.execute(stmt)).first() is not None
+    return (await session.execute(upsert)).first() is not None
 
 
 async def counter_used(session: AsyncSession, *, account_id: str, kind: str, period_start: datetime) -> int:
@@ -113,12 +119,12 @@ async def sending_job_ids(session: AsyncSession) -> list[int]:
     return list(rows)
 
 
-async def count_rows(session: AsyncSession, query: Select[Any]) -> int:
+async def count_rows(session: AsyncSession, query: Select[int, str]) -> int:
     return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 async def insert_deliveries(
-    session: AsyncSession, *, msg_id: int, recipients: Select[Any], delivered_at: datetime
+    session: AsyncSession, *, msg_id: int, recipients: Select[int, str], delivered_at: datetime
 ) -> int:
     """One `INSERT … SELECT` from the audience query (R-MSG-27): no Python loop over recipients.
 

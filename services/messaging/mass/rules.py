@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from contracts.capabilities import MASS_SEND_QUOTA
 from servicekit.clock import SHANGHAI
-from servicekit.text import is_cjk, text_units  # re-exported: the rules module is where readers look
+from servicekit.text import is_cjk, text_units
 
 MAX_TEXT_UNITS = 1200  # R-MSG-21: 1200 characters or 600 汉字
 MAX_CLIENTMSGID_BYTES = 64  # R-MSG-26

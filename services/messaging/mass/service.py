@@ -121,7 +121,7 @@ async def preview(
     return job
 
 
-def recipients(job: MassJob) -> tuple[Select[Any], Select[Any] | None]:
+def recipients(job: MassJob) -> tuple[Select[int, str], Select[int, str] | None]:
     """(who receives the job, the unfiltered base for TotalCount when filters narrow it, else None)."""
     target = Target.from_json(job.audience_kind, job.audience)
     openids = list(target.openids) if target.openids else None

@@ -170,7 +170,9 @@ def audio_duration(fmt: str, data: bytes) -> float | None:
     if reader is None:
         return None
     try:
-        length = reader(io.BytesIO(data)).info.length
+        # mutagen's constructors are unannotated and FileType declares `info` as None.
+        audio = reader(io.BytesIO(data))  # type: ignore[no-untyped-call]
+        length = getattr(audio.info, "length", None)
     except (MutagenError, ValueError, EOFError, IndexError):
         return None
     return float(length) if length and length > 0 else None

@@ -16,10 +16,9 @@ async def replace(
     session: AsyncSession, account_id: str, buttons: list[dict[str, Any]], now: datetime
 ) -> None:
     """The account's menu becomes `buttons`, with a new menuid (one upsert: concurrent creates serialise)."""
-    table = Menu.__table__
-    stmt = insert(table).values(account_id=account_id, buttons=buttons, created_at=now)
+    stmt = insert(Menu).values(account_id=account_id, buttons=buttons, created_at=now)
     stmt = stmt.on_conflict_do_update(
-        index_elements=[table.c.account_id],
+        index_elements=[Menu.account_id],
         set_={
             "buttons": stmt.excluded.buttons,
             "created_at": stmt.excluded.created_at,

@@ -27,7 +27,7 @@ class OutboxFilter:
     since: datetime | None = None
     namespace: str | None = None
 
-    def apply(self, query: Select[tuple[OutboxMessage]]) -> Select[tuple[OutboxMessage]]:
+    def apply(self, query: Select[OutboxMessage]) -> Select[OutboxMessage]:
         if self.channel is not None:
             query = query.where(OutboxMessage.channel == self.channel)
         if self.recipient_key is not None:
@@ -79,7 +79,7 @@ async def newest(session: AsyncSession, where: OutboxFilter) -> OutboxMessage | 
     )
 
 
-def _notifications_of(account_id: str) -> Select[tuple[OutboxMessage]]:
+def _notifications_of(account_id: str) -> Select[OutboxMessage]:
     return select(OutboxMessage).where(
         OutboxMessage.channel == "notification", OutboxMessage.account_id == account_id
     )

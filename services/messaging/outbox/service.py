@@ -60,7 +60,7 @@ def parsed_data(channel: str, body: str, data: dict[str, Any]) -> dict[str, Any]
 def to_entry(row: OutboxMessage) -> OutboxEntry:
     return OutboxEntry(
         id=row.id,
-        channel=row.channel,  # type: ignore[arg-type]  # the table's check constraint keeps it a Channel
+        channel=row.channel,  # the table's check constraint keeps it a Channel
         to=row.recipient,
         kind=row.kind,
         subject=row.subject,

@@ -1,0 +1,153 @@
+"""`mpsandbox up` as a user runs it: ready banner, Ctrl-C leaves nothing behind, a crash stops the rest,
+a restart keeps the generated admin key."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+import pytest
+
+from mpsandbox.supervisor import PROCESSES
+from servicekit.testing import TestDatabase
+from tests.e2e.conftest import free_ports
+
+pytestmark = pytest.mark.e2e
+
+CLI = Path(sys.executable).with_name("mpsandbox")
+
+
+@dataclass
+class Up:
+    """A running `mpsandbox up` and what it printed so far."""
+
+    process: subprocess.Popen[str]
+    lines: queue.Queue[str] = field(default_factory=queue.Queue)
+    seen: list[str] = field(default_factory=list)
+
+    def wait_for(self, text: str, timeout: float = 60.0) -> str:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=0.2)
+            except queue.Empty:
+                if self.process.poll() is not None:
+                    break
+                continue
+            self.seen.append(line)
+            if text in line:
+                return line
+        raise AssertionError(f"{text!r} not printed; output:\n" + "\n".join(self.seen))
+
+    def children(self) -> list[psutil.Process]:
+        return psutil.Process(self.process.pid).children(recursive=True)
+
+    def output(self) -> str:
+        while not self.lines.empty():
+            self.seen.append(self.lines.get())
+        return "\n".join(self.seen)
+
+
+def start_up(data_dir: Path, database_url: str, ports: dict[str, int]) -> Up:
+    env = {k: v for k, v in os.environ.items() if k != "MPSANDBOX_ADMIN_KEY"}
+    env.update(
+        {
+            "DATABASE_URL": database_url,
+            "MPSANDBOX_DATA_DIR": str(data_dir),
+            "COLUMNS": "200",
+            **{f"MPSANDBOX_{name.upper()}_PORT": str(port) for name, port in ports.items()},
+        }
+    )
+    process = subprocess.Popen(
+        [str(CLI), "up"],
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    up = Up(process)
+
+    def pump() -> None:
+        assert process.stdout is not None
+        for line in process.stdout:
+            up.lines.put(line.rstrip("\n"))
+
+    threading.Thread(target=pump, daemon=True).start()
+    return up
+
+
+def assert_all_gone(processes: list[psutil.Process]) -> None:
+    _, alive = psutil.wait_procs(processes, timeout=10)
+    assert not alive, [p.cmdline() for p in alive]
+
+
+def assert_ports_free(ports: dict[str, int]) -> None:
+    listening = {c.laddr.port for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
+    assert not listening & set(ports.values())
+
+
+@pytest.fixture(scope="module")
+def up_database(database_url: str) -> Iterator[str]:
+    database = TestDatabase(database_url)
+    url = database.start()
+    try:
+        yield url
+    finally:
+        database.stop()
+
+
+class TestUp:
+    def test_ctrl_c_stops_every_process_and_a_restart_keeps_the_admin_key(
+        self, up_database: str, tmp_path: Path
+    ) -> None:
+        ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
+        first = start_up(tmp_path, up_database, ports)
+        try:
+            first.wait_for("mpsandbox is ready")
+            key_line = first.wait_for("admin key")
+            children = first.children()
+            assert len(children) >= len(PROCESSES)
+
+            first.process.send_signal(signal.SIGINT)
+            assert first.process.wait(timeout=30) == 0
+        finally:
+            first.process.kill()
+        assert_all_gone(children)
+        assert_ports_free(ports)
+        saved = (tmp_path / "admin_key").read_text().strip()
+        assert saved in key_line
+
+        second = start_up(tmp_path, up_database, ports)
+        try:
+            assert saved in second.wait_for("admin key")
+            second.process.send_signal(signal.SIGTERM)
+            assert second.process.wait(timeout=30) == 0
+        finally:
+            second.process.kill()
+
+    def test_a_crashed_process_is_named_and_stops_the_rest(self, up_database: str, tmp_path: Path) -> None:
+        ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
+        up = start_up(tmp_path, up_database, ports)
+        try:
+            up.wait_for("mpsandbox is ready")
+            children = up.children()
+            messaging = next(p for p in children if "services.messaging.app:app" in " ".join(p.cmdline()))
+
+            messaging.kill()
+            assert up.process.wait(timeout=30) == 1
+        finally:
+            up.process.kill()
+        assert_all_gone(children)
+        assert_ports_free(ports)
+        assert "messaging was killed by SIGKILL; stopping the sandbox" in up.output()

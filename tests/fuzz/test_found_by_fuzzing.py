@@ -22,19 +22,19 @@ async def messaging(db_conn: AsyncConnection) -> AsyncIterator[Target]:
 
 
 class TestValuesTheDatabaseCannotHold:
-    async def test_msg_id_beyond_bigint_is_bad_input_not_database_down(self, messaging: Target) -> None:
+    async def test_msg_id_beyond_bigint_names_no_job_not_database_down(self, messaging: Target) -> None:
         r = await messaging.client.get("/api/v1/mass-sends/273940589613487030272", headers=messaging.headers)
 
-        assert r.status_code == 400, r.text
-        assert r.json()["error"]["code"] == "invalid_value"
+        assert r.status_code == 404, r.text
+        assert r.json()["error"]["code"] == "mass_send_not_found"
 
-    async def test_tag_id_beyond_integer_is_bad_input(self, messaging: Target) -> None:
+    async def test_tag_id_beyond_integer_is_refused_naming_the_field(self, messaging: Target) -> None:
         r = await messaging.client.get(
             "/api/v1/followers", params={"tag_id": -2579786128245944}, headers=messaging.headers
         )
 
-        assert r.status_code == 400, r.text
-        assert r.json()["error"]["code"] == "invalid_value"
+        assert r.status_code == 422, r.text
+        assert r.json()["error"]["field"] == "tag_id"
 
     async def test_the_request_after_a_refused_value_still_works(self, messaging: Target) -> None:
         await messaging.client.get("/api/v1/mass-sends/273940589613487030272", headers=messaging.headers)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import tempfile
 import uuid
@@ -67,6 +68,9 @@ class TestDatabase:
         finally:
             if self._server is not None:
                 self._server.cleanup()
+                # pgserver's own atexit hook would run the cleanup again after pytest has closed the
+                # streams its log handlers write to ("--- Logging error ---" at exit).
+                atexit.unregister(self._server._cleanup)
             if self._tmp is not None:
                 self._tmp.cleanup()
 

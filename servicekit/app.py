@@ -122,12 +122,17 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # FastAPI's own 400 is a body it could not parse (e.g. JSON nested too deep to decode).
         codes = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
-        messages = {400: "请求体无法解析为 JSON", 404: "没有这个接口", 405: "不支持这个请求方法"}
+        messages = {
+            400: "请求体无法解析为 JSON",
+            404: "没有这个接口",
+            405: "不支持这个请求方法",
+            413: "请求体过大",
+        }
         err = SandboxError(
             messages.get(exc.status_code, str(exc.detail)),
             code=codes.get(exc.status_code, "http_error"),
             status=exc.status_code,
-            errcode={400: 47001, 404: 40066, 405: _method_errcode(exc)}.get(exc.status_code),
+            errcode={400: 47001, 404: 40066, 405: _method_errcode(exc), 413: 47001}.get(exc.status_code),
         )
         response = render_error(request, err)
         if exc.headers and not is_cgi(request):  # e.g. Allow on a 405

@@ -225,3 +225,63 @@ class TestJsonBodyByDefault:
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
             r = await client.post("/echo", content=b'{"name": "c"}', headers={"content-type": content_type})
         assert r.json() == {"name": "c"}
+
+
+class TestJsonBodyLimit:
+    """A JSON body over the limit is refused with 413 before it is read whole."""
+
+    @staticmethod
+    def limited_app(calls: list[str]) -> FastAPI:
+        from servicekit.routing import JsonBodyByDefault
+
+        app = FastAPI()
+        install_error_handlers(app)
+
+        @app.post("/api/v1/echo")
+        @app.post("/cgi-bin/echo")
+        async def echo(body: EchoBody) -> dict[str, str]:
+            calls.append(body.name)
+            return {"name": body.name}
+
+        app.add_middleware(JsonBodyByDefault, limit=1024)
+        return app
+
+    async def post(
+        self, path: str, content: bytes | AsyncIterator[bytes], calls: list[str]
+    ) -> httpx.Response:
+        transport = httpx.ASGITransport(app=self.limited_app(calls))
+        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+            return await client.post(path, content=content)
+
+    async def test_body_declared_over_the_limit_is_413(self) -> None:
+        calls: list[str] = []
+        r = await self.post("/api/v1/echo", b'{"name": "' + b"x" * 2000 + b'"}', calls)
+        assert r.status_code == 413
+        assert r.json() == {"error": {"code": "payload_too_large", "message": "请求体过大"}}
+        assert calls == []
+
+    async def test_streamed_body_stops_being_read_at_the_limit(self) -> None:
+        pulled: list[int] = []
+
+        async def chunks() -> AsyncIterator[bytes]:
+            yield b'{"name": "'
+            for i in range(100):
+                pulled.append(i)
+                yield b"x" * 512
+            yield b'"}'
+
+        calls: list[str] = []
+        r = await self.post("/api/v1/echo", chunks(), calls)
+        assert r.status_code == 413
+        assert len(pulled) < 5
+        assert calls == []
+
+    async def test_too_large_on_cgi_is_errcode_47001(self) -> None:
+        r = await self.post("/cgi-bin/echo", b'{"name": "' + b"x" * 2000 + b'"}', [])
+        assert (r.status_code, r.json()["errcode"]) == (200, 47001)
+
+    async def test_body_under_the_limit_passes(self) -> None:
+        calls: list[str] = []
+        r = await self.post("/api/v1/echo", b'{"name": "' + b"x" * 900 + b'"}', calls)
+        assert r.status_code == 200
+        assert calls == ["x" * 900]

@@ -49,9 +49,10 @@ class _Part:
 
 
 class _TooLarge(Exception):
-    def __init__(self, name: str, limit: int) -> None:
+    def __init__(self, name: str, limit: int, *, is_file: bool) -> None:
         self.name = name
         self.limit = limit
+        self.is_file = is_file
 
 
 async def read_multipart(
@@ -63,7 +64,8 @@ async def read_multipart(
     max_parts: int = 64,
     file_limit_from_fields: Callable[[str, Mapping[str, str]], int | None] | None = None,
 ) -> MultipartBody:
-    """Read a multipart/form-data body; a part over its limit raises 413 naming the field.
+    """Read a multipart/form-data body; a file over its limit raises 413 naming the field, a plain
+    field over `field_limit` 400 `field_too_long`.
 
     `file_limit_from_fields(part_name, fields_so_far)` may narrow a file part's limit from the plain
     fields sent before it (a `type` field choosing the material's limit); None keeps `file_limits`.
@@ -127,7 +129,7 @@ async def read_multipart(
         current.size += end - start
         limit = limit_for(current)
         if current.size > limit:
-            raise _TooLarge(current.name, limit)
+            raise _TooLarge(current.name, limit, is_file=current.filename is not None)
         current.chunks.append(data[start:end])
 
     def on_part_end() -> None:
@@ -162,6 +164,8 @@ async def read_multipart(
                 "multipart 请求体不完整（缺少结束边界）", code="malformed_multipart", errcode=41005
             )
     except _TooLarge as exc:
+        if not exc.is_file:  # a text field far past any rule's length: bad input, not a big upload
+            raise BadRequest(f"{exc.name} 过长", code="field_too_long", field=exc.name) from None
         raise PayloadTooLarge(
             f"{exc.name} 超过大小限制（{_human(exc.limit)}）", field=exc.name, limit_bytes=exc.limit
         ) from None

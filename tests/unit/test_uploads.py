@@ -101,11 +101,12 @@ class TestReadMultipart:
         assert caught.value.extra["limit_bytes"] == 100 * KB
         assert source.consumed < len(source.chunks) // 4
 
-    async def test_oversized_plain_field_is_refused(self) -> None:
+    async def test_oversized_plain_field_is_too_long_not_too_large(self) -> None:
         source = ChunkedBody(multipart(("intro", None, b"x" * (10 * KB))))
-        with pytest.raises(PayloadTooLarge) as caught:
+        with pytest.raises(BadRequest) as caught:
             await read_multipart(make_request(source), file_limits={}, field_limit=1 * KB)
         assert caught.value.field == "intro"
+        assert (caught.value.instance_status, caught.value.instance_code) == (400, "field_too_long")
 
     async def test_declared_length_over_every_limit_is_refused_unread(self) -> None:
         source = ChunkedBody(multipart(("media", "a.bin", b"0")))

@@ -7,6 +7,10 @@ httptools, 127.0.0.1 only), then loads both with `wrk` (pinned to one core when 
 or, without wrk, a Python keep-alive load generator. Prints req/s at --connections, p50, p99 at
 --tail-connections, and the ratios the goal is stated in (PERFORMANCE.md: ≥ 0.5×, < 2 ms at p50);
 with --repeat N the final summary line gives the median of N rounds.
+
+The default path is one certification does not route: its 404 is the lightest complete answer the
+service stack gives (request-id middleware, access log, router, the SPEC §2 error handler, JSON) with
+no database work, so the ratio isolates the hop. Any other path can be passed with --path.
 """
 
 from __future__ import annotations

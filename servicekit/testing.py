@@ -62,6 +62,12 @@ class TestDatabase:
         finally:
             await conn.close()
 
+    def __enter__(self) -> str:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         try:
             asyncio.run(self._drop())

@@ -55,12 +55,8 @@ def heads(section: str) -> set[str]:
 @pytest.fixture
 def throwaway_url(database_url: str) -> Iterator[str]:
     """A migrated database of its own on the test server: downgrading it disturbs no other test."""
-    database = TestDatabase(database_url)
-    url = database.start()
-    try:
+    with TestDatabase(database_url) as url:
         yield url
-    finally:
-        database.stop()
 
 
 class TestImportContracts:

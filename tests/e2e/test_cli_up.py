@@ -99,12 +99,8 @@ def assert_ports_free(ports: dict[str, int]) -> None:
 
 @pytest.fixture(scope="module")
 def up_database(database_url: str) -> Iterator[str]:
-    database = TestDatabase(database_url)
-    url = database.start()
-    try:
+    with TestDatabase(database_url) as url:
         yield url
-    finally:
-        database.stop()
 
 
 class TestUp:

@@ -185,45 +185,48 @@ class EchoBody(BaseModel):
     name: str
 
 
+def echo_app(calls: list[str] | None = None, **middleware: int) -> FastAPI:
+    """An app whose POST /api/v1/echo and /cgi-bin/echo parse `EchoBody`, behind JsonBodyByDefault."""
+    from servicekit.routing import JsonBodyByDefault
+
+    app = FastAPI()
+    install_error_handlers(app)
+
+    @app.post("/api/v1/echo")
+    @app.post("/cgi-bin/echo")
+    async def echo(body: EchoBody) -> dict[str, str]:
+        if calls is not None:
+            calls.append(body.name)
+        return {"name": body.name}
+
+    app.add_middleware(JsonBodyByDefault, **middleware)
+    return app
+
+
+async def post_echo(
+    app: FastAPI, path: str, content: bytes | AsyncIterator[bytes], headers: dict[str, str] | None = None
+) -> httpx.Response:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+        return await client.post(path, content=content, headers=headers)
+
+
 class TestJsonBodyByDefault:
     async def test_json_sent_without_content_type_is_parsed(self) -> None:
-        import httpx
-        from fastapi import FastAPI
-
-        from servicekit.routing import JsonBodyByDefault
-
-        app = FastAPI()
-
-        @app.post("/echo")
-        async def echo(body: EchoBody) -> dict[str, str]:
-            return {"name": body.name}
-
-        app.add_middleware(JsonBodyByDefault)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            bare = await client.post("/echo", content=b'{"name": "a"}')
-            form = await client.post(
-                "/echo",
-                content=b'{"name": "b"}',
-                headers={"content-type": "application/x-www-form-urlencoded"},
-            )
+        bare = await post_echo(echo_app(), "/api/v1/echo", b'{"name": "a"}')
+        form = await post_echo(
+            echo_app(),
+            "/api/v1/echo",
+            b'{"name": "b"}',
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
         assert bare.json() == {"name": "a"}
         assert form.json() == {"name": "b"}
 
     @pytest.mark.parametrize("content_type", ["text/plain;charset=UTF-8", "application/xml", "Text/Plain"])
     async def test_json_sent_as_any_other_type_is_parsed(self, content_type: str) -> None:
-        from servicekit.routing import JsonBodyByDefault
-
-        app = FastAPI()
-
-        @app.post("/echo")
-        async def echo(body: EchoBody) -> dict[str, str]:
-            return {"name": body.name}
-
-        app.add_middleware(JsonBodyByDefault)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            r = await client.post("/echo", content=b'{"name": "c"}', headers={"content-type": content_type})
+        headers = {"content-type": content_type}
+        r = await post_echo(echo_app(), "/api/v1/echo", b'{"name": "c"}', headers=headers)
         assert r.json() == {"name": "c"}
 
 
@@ -231,27 +234,8 @@ class TestJsonBodyLimit:
     """A JSON body over the limit is refused with 413 before it is read whole."""
 
     @staticmethod
-    def limited_app(calls: list[str]) -> FastAPI:
-        from servicekit.routing import JsonBodyByDefault
-
-        app = FastAPI()
-        install_error_handlers(app)
-
-        @app.post("/api/v1/echo")
-        @app.post("/cgi-bin/echo")
-        async def echo(body: EchoBody) -> dict[str, str]:
-            calls.append(body.name)
-            return {"name": body.name}
-
-        app.add_middleware(JsonBodyByDefault, limit=1024)
-        return app
-
-    async def post(
-        self, path: str, content: bytes | AsyncIterator[bytes], calls: list[str]
-    ) -> httpx.Response:
-        transport = httpx.ASGITransport(app=self.limited_app(calls))
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-            return await client.post(path, content=content)
+    async def post(path: str, content: bytes | AsyncIterator[bytes], calls: list[str]) -> httpx.Response:
+        return await post_echo(echo_app(calls, limit=1024), path, content)
 
     async def test_body_declared_over_the_limit_is_413(self) -> None:
         calls: list[str] = []

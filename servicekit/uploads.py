@@ -2,15 +2,17 @@
 
 `read_multipart` parses the request body as it arrives and stops at the first part that passes its
 limit (413) — a 20 MB upload is never buffered whole before it is judged. `sniff` detects the real
-type from magic bytes (filetype), never from the file name.
+type from its content (magic bytes, then Pillow for images), never from the file name.
 """
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import filetype
+from PIL import Image
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
@@ -183,16 +185,45 @@ async def read_multipart(
     return body
 
 
+_IMAGE_TYPES = frozenset({"jpg", "png", "gif", "bmp", "webp", "tif"})
+
+
 def sniff(data: bytes) -> str | None:
-    """The file's real type as an extension (jpg, png, gif, bmp, mp3, mp4, pdf …), or None."""
+    """The file's real type as an extension (jpg, png, gif, bmp, mp3, mp4, pdf …), or None.
+
+    Magic bytes first (`filetype`); an image must then also open as that image in Pillow, so a
+    signature followed by anything else is not taken for a picture. MP3 without an ID3 tag is
+    recognised by its first frame header, MPEG 2.5 (the 8–12 kHz rates of voice recordings) included.
+    """
     if not data:
         return None
     kind = filetype.guess(data[:8192])
-    if kind is not None:
-        return str(kind.extension)
-    if data[:2] == b"BM":
-        return "bmp"
-    return None
+    found = str(kind.extension) if kind is not None else None
+    if found is None and data[:2] == b"BM":
+        found = "bmp"
+    if found is None and is_mpeg_audio_frame(data[:4]):
+        found = "mp3"
+    if found in _IMAGE_TYPES and not _opens_as_image(data):
+        return None
+    return found
+
+
+def is_mpeg_audio_frame(header: bytes) -> bool:
+    """An MPEG audio frame header: 11 sync bits, a known version and layer, a valid bitrate and rate."""
+    if len(header) < 4 or header[0] != 0xFF or header[1] & 0xE0 != 0xE0:
+        return False
+    version, layer = (header[1] >> 3) & 0b11, (header[1] >> 1) & 0b11
+    bitrate, rate = header[2] >> 4, (header[2] >> 2) & 0b11
+    return version != 0b01 and layer != 0b00 and bitrate not in (0b0000, 0b1111) and rate != 0b11
+
+
+def _opens_as_image(data: bytes) -> bool:
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
 
 
 def _human(limit: int) -> str:

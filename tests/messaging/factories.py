@@ -83,7 +83,15 @@ MP3_FRAME = b"\xff\xfb\x10\xc0" + bytes(100)  # MPEG-1 Layer III, 32 kbit/s, 44.
 MP3_FRAME_SECONDS = 1152 / 44100
 
 
-def mp3_bytes(seconds: float) -> bytes:
+# MPEG 2.5 Layer III, 32 kbit/s, 8 kHz: what LAME writes for low-rate voice; 288 bytes, 576 samples
+MP3_VOICE_FRAME = b"\xff\xe3\x48\xc0" + bytes(284)
+MP3_VOICE_FRAME_SECONDS = 576 / 8000
+
+
+def mp3_bytes(seconds: float, *, voice_rate: bool = False) -> bytes:
+    """Untagged MP3 frames (no ID3 header): MPEG-1 at 44.1 kHz, or with `voice_rate` MPEG 2.5 at 8 kHz."""
+    if voice_rate:
+        return MP3_VOICE_FRAME * math.ceil(seconds / MP3_VOICE_FRAME_SECONDS)
     return MP3_FRAME * math.ceil(seconds / MP3_FRAME_SECONDS)
 
 

@@ -59,6 +59,7 @@ class TestDetectFormat:
             (image_bytes("GIF"), IMAGE, "gif"),
             (image_bytes("BMP"), IMAGE, "bmp"),
             (mp3_bytes(2), VOICE, "mp3"),
+            (mp3_bytes(2, voice_rate=True), VOICE, "mp3"),
             (wav_bytes(1), VOICE, "wav"),
             (amr_bytes(1), VOICE, "amr"),
             (asf_bytes(1), VOICE, "wma"),
@@ -118,6 +119,14 @@ class TestCheckMedia:
         with pytest.raises(PayloadTooLarge) as caught:
             check_media(THUMB, big)
         assert caught.value.instance_errcode == 45001
+
+    def test_untagged_8_khz_mp3_is_voice_with_its_duration(self) -> None:
+        checked = check_media(VOICE, mp3_bytes(5, voice_rate=True))
+        assert checked.duration_seconds == pytest.approx(5.0, abs=0.1)
+
+    def test_untagged_8_khz_mp3_over_60_seconds_is_45007(self) -> None:
+        with pytest.raises(VoiceTooLong):
+            check_media(VOICE, mp3_bytes(62, voice_rate=True))
 
     def test_voice_of_exactly_60_seconds_is_accepted(self) -> None:
         assert check_media(VOICE, wav_bytes(60)).duration_seconds == pytest.approx(60.0)

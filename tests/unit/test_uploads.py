@@ -79,6 +79,26 @@ class TestSniff:
     def test_text_is_not_an_image(self) -> None:
         assert sniff(b"just some text pretending to be a picture.png") is None
 
+    @pytest.mark.parametrize(
+        "data",
+        [
+            b"GIF? no, plain text" * 10,
+            b"GIF89a" + b"junk" * 40,
+            b"\xff\xd8\xff" + b"junk" * 50,
+            b"BM" + b"x" * 60,
+        ],
+        ids=["gif-prefix", "gif-signature", "jpeg-magic", "bmp-magic"],
+    )
+    def test_a_signature_followed_by_junk_is_not_an_image(self, data: bytes) -> None:
+        assert sniff(data) is None
+
+    def test_mp3_without_id3_is_recognised_by_its_frame_header(self) -> None:
+        assert sniff(b"\xff\xe3\x48\xc0" + bytes(284)) == "mp3"  # MPEG 2.5, 8 kHz
+        assert sniff(b"\xff\xfb\x10\xc0" + bytes(100)) == "mp3"  # MPEG 1, 44.1 kHz
+
+    def test_bytes_that_only_look_like_a_frame_sync_are_unknown(self) -> None:
+        assert sniff(b"\xff\xff\xff\xff" + bytes(100)) is None
+
     def test_empty_data_is_unknown(self) -> None:
         assert sniff(b"") is None
 

@@ -71,10 +71,15 @@ async def advisory_lock(session: AsyncSession, key: str) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": key})
 
 
-async def count_live_with(session: AsyncSession, column: str, value: str, *, exclude: str) -> int:
+async def count_live_with(
+    session: AsyncSession, column: str, value: str, *, namespace: str, exclude: str
+) -> int:
+    """Non-terminated accounts of `namespace` registered with this ID number or phone (R-REG-14)."""
     col = {"id_number": Account.operator_id_number, "phone": Account.operator_phone}[column]
     count = await session.scalar(
-        select(func.count()).select_from(Account).where(col == value, LIVE, Account.id != exclude)
+        select(func.count())
+        .select_from(Account)
+        .where(col == value, Account.namespace == namespace, LIVE, Account.id != exclude)
     )
     return int(count or 0)
 
@@ -120,10 +125,14 @@ async def count_resends_since(session: AsyncSession, account_id: str, since: dat
     return int(count or 0)
 
 
-async def sms_sends(session: AsyncSession, phone: str, since: datetime) -> Sequence[datetime]:
+async def sms_sends(
+    session: AsyncSession, phone: str, *, namespace: str, since: datetime
+) -> Sequence[datetime]:
+    """When codes were sent to `phone` by accounts of `namespace` since `since`, newest first."""
     rows = await session.scalars(
         select(SmsCode.created_at)
-        .where(SmsCode.phone == phone, SmsCode.created_at >= since)
+        .join(Account, Account.id == SmsCode.account_id)
+        .where(SmsCode.phone == phone, Account.namespace == namespace, SmsCode.created_at >= since)
         .order_by(SmsCode.created_at.desc())
     )
     return list(rows)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 from dataclasses import dataclass
@@ -70,9 +71,10 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
         number = check_phone(phone)
     except RuleError as exc:
         raise bad_input(exc, field="phone") from None
-    await repository.advisory_lock(session, f"sms:{number}")
+    # Limits are per namespace: each namespace is its own world, on its own clock.
+    await repository.advisory_lock(session, f"sms:{account.namespace}:{number}")
     now = await clock.now(session, account.namespace)
-    sends = await repository.sms_sends(session, number, shanghai_date(now))
+    sends = await repository.sms_sends(session, number, namespace=account.namespace, since=shanghai_date(now))
     if sends and now - sends[0] < SMS_SPACING:
         retry = sends[0] + SMS_SPACING
         raise RateLimited(
@@ -196,13 +198,16 @@ async def submit_subject(session: AsyncSession, account: Account, form: SubjectF
     photo = _image("operator_photo", form.operator_photo, required=True)
     sms = await _verify_sms(session, account, phone, form.sms_code, now)
     # R-REG-14 under concurrency: lock the ID number, then the phone (always this order), then count.
-    await repository.advisory_lock(session, f"id:{id_number}")
-    await repository.advisory_lock(session, f"phone:{phone}")
-    if await repository.count_live_with(session, "id_number", id_number, exclude=account.id) >= 5:
+    # Counted per namespace, like every limit: each namespace is its own world.
+    namespace = account.namespace
+    await repository.advisory_lock(session, f"id:{namespace}:{id_number}")
+    await repository.advisory_lock(session, f"phone:{namespace}:{phone}")
+    live = functools.partial(repository.count_live_with, session, namespace=namespace, exclude=account.id)
+    if await live("id_number", id_number) >= 5:
         raise Conflict(
             "同一身份证最多可登记5次信息", field="operator_id_number", code="id_number_limit_reached"
         )
-    if await repository.count_live_with(session, "phone", phone, exclude=account.id) >= 5:
+    if await live("phone", phone) >= 5:
         raise Conflict("同一手机号最多可登记5次信息", field="operator_phone", code="phone_limit_reached")
     sms.used_at = now
     account.subject_type, account.government_name = form.subject_type, government_name

@@ -14,6 +14,7 @@ from PIL import Image
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from servicekit import clock
+from servicekit.context import NAMESPACE_HEADER
 from services.registration.config import RegistrationSettings
 from services.registration.rules import id_check_char
 
@@ -129,7 +130,12 @@ async def captcha(client: httpx.AsyncClient) -> tuple[str, str]:
 
 
 async def register(
-    client: httpx.AsyncClient, email: str | None = None, password: str = "Secret#123", **overrides: Any
+    client: httpx.AsyncClient,
+    email: str | None = None,
+    password: str = "Secret#123",
+    *,
+    namespace: str | None = None,
+    **overrides: Any,
 ) -> httpx.Response:
     captcha_id, answer = await captcha(client)
     body = {
@@ -140,7 +146,8 @@ async def register(
         "agreement_accepted": True,
         **overrides,
     }
-    return await client.post("/api/v1/registrations", json=body)
+    headers = {NAMESPACE_HEADER: namespace} if namespace else None
+    return await client.post("/api/v1/registrations", json=body, headers=headers)
 
 
 @dataclass
@@ -151,9 +158,11 @@ class Operator:
     headers: dict[str, str]
 
 
-async def activated_operator(client: httpx.AsyncClient, messaging: FakeMessaging) -> Operator:
+async def activated_operator(
+    client: httpx.AsyncClient, messaging: FakeMessaging, *, namespace: str | None = None
+) -> Operator:
     email, password = unique_email(), "Secret#123"
-    created = await register(client, email, password)
+    created = await register(client, email, password, namespace=namespace)
     assert created.status_code == 201, created.text
     token = messaging.of("activation", email)[-1]["data"]["token"]
     assert (await client.post("/api/v1/registrations/activation", json={"token": token})).status_code == 200

@@ -31,8 +31,10 @@ T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
 MB = 1024 * 1024
 
 
-async def typed_operator(client: httpx.AsyncClient, messaging: FakeMessaging) -> Operator:
-    op = await activated_operator(client, messaging)
+async def typed_operator(
+    client: httpx.AsyncClient, messaging: FakeMessaging, *, namespace: str | None = None
+) -> Operator:
+    op = await activated_operator(client, messaging, namespace=namespace)
     await client.put("/api/v1/account/type", json={"type": "subscription"}, headers=op.headers)
     return op
 
@@ -75,6 +77,18 @@ class TestSmsCodes:
         r = await client.post("/api/v1/sms-codes", json={"phone": "13800138002"}, headers=op.headers)
         assert r.status_code == 429
         assert r.json()["error"]["code"] == "sms_daily_limit"
+
+    async def test_another_namespace_ahead_in_time_does_not_block_the_phone(
+        self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
+    ) -> None:
+        # Namespace "ahead" is 30 days in the future and sends first; "behind" sends next, at its own time.
+        await set_clock(db_conn, T0 + timedelta(days=30), namespace="ahead")
+        await set_clock(db_conn, T0, namespace="behind")
+        ahead = await typed_operator(client, messaging, namespace="ahead")
+        behind = await typed_operator(client, messaging, namespace="behind")
+        await sms_code(client, ahead, messaging, "13800138003")
+        r = await client.post("/api/v1/sms-codes", json={"phone": "13800138003"}, headers=behind.headers)
+        assert r.status_code == 201, r.text
 
     async def test_non_mainland_phone_is_refused(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
@@ -224,6 +238,22 @@ class TestSubmitSubject:
             )
             assert r.status_code == (200 if i < 5 else 409), r.text
         assert r.json()["error"]["code"] == "id_number_limit_reached"
+
+    async def test_the_five_are_counted_per_namespace(
+        self, client: httpx.AsyncClient, messaging: FakeMessaging
+    ) -> None:
+        shared = id_number(seq="778")
+        for _ in range(5):
+            op = await typed_operator(client, messaging, namespace="first-world")
+            r = await submit_subject(
+                client, op, messaging, operator_id_number=shared, operator_phone=random_phone()
+            )
+            assert r.status_code == 200, r.text
+        other = await typed_operator(client, messaging, namespace="second-world")
+        r = await submit_subject(
+            client, other, messaging, operator_id_number=shared, operator_phone=random_phone()
+        )
+        assert r.status_code == 200, r.text
 
     async def test_sixth_registration_with_same_phone_is_refused(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection

@@ -11,10 +11,9 @@ from contracts.lifecycle import ClockEvent
 
 ReviewPolicy = Literal["manual", "instant", "at_deadline"]
 
-# Bounds keep every advance inside what datetime and the holiday calendar can represent.
+# Bounds on one advance's amounts; the clock itself never reaches 3000-01-01 (clock_out_of_range).
 MAX_DAYS = 36_500
 MAX_WORKING_DAYS = 2_500
-MAX_YEAR = 2999
 
 
 class ClockAdvance(BaseModel):
@@ -41,8 +40,6 @@ class ClockAdvance(BaseModel):
             raise ValueError("至少给出 days、hours、minutes、working_days 或 to 之一")
         if given and self.to is not None:
             raise ValueError("to 是绝对时间，不能与 days/hours/minutes/working_days 同时使用")
-        if self.to is not None and self.to.year > MAX_YEAR:
-            raise ValueError(f"to 不能晚于 {MAX_YEAR} 年")
         return self
 
 

@@ -126,8 +126,14 @@ class TestAdvanceClock:
 
     @pytest.mark.parametrize(
         "body",
-        [{"days": 36500}, {"working_days": 2500}, {"to": "2999-12-31T23:59:59-23:59"}],
-        ids=["days", "working_days", "to_past_3000_in_shanghai"],
+        [
+            {"days": 36500},
+            {"working_days": 2500},
+            {"to": "2999-12-31T23:59:59-23:59"},
+            {"to": "3000-01-01T00:00:00+08:00"},
+            {"to": "9999-12-31T23:59:59"},
+        ],
+        ids=["days", "working_days", "to_past_3000_in_shanghai", "to_3000", "to_9999"],
     )
     async def test_advance_past_the_year_3000_is_refused_and_changes_nothing(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection, body: dict[str, Any]
@@ -158,7 +164,6 @@ class TestAdvanceClock:
             {"working_days": 1.5},
             {"to": "not a time"},
             {"days": 1, "to": "2027-01-01T00:00:00+08:00"},
-            {"to": "9999-12-31T23:59:59Z"},
             {"days": 1e9},
         ],
         ids=[
@@ -171,7 +176,6 @@ class TestAdvanceClock:
             "fractional_wd",
             "bad_to",
             "to_with_amount",
-            "to_too_far",
             "days_too_many",
         ],
     )

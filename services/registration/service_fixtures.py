@@ -36,7 +36,7 @@ FixtureStatus = Literal["email_unverified", "activated", "in_review", "rejected"
 class FixtureRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    type: Literal["subscription", "service"] = "subscription"
+    type: Literal["subscription", "service"]
     certified: bool = False
     name: str | None = None
     status: FixtureStatus = "approved"

@@ -111,6 +111,11 @@ class TestCreateFixture:
         r = await client.post("/_sandbox/accounts", json={"type": "enterprise"})
         assert r.status_code == 422
 
+    async def test_type_is_required(self, client: httpx.AsyncClient) -> None:
+        r = await client.post("/_sandbox/accounts", json={"certified": True})
+        assert r.status_code == 422
+        assert r.json()["error"]["field"] == "type"
+
     async def test_fixture_name_follows_the_name_rules_protected_names_included(
         self, client: httpx.AsyncClient
     ) -> None:

@@ -35,6 +35,7 @@ from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
 from servicekit.routing import JsonBodyByDefault
 from servicekit.settings import ServiceSettings
+from servicekit.validation import describe
 
 VERSION = "0.1.0"
 ROOT = Path(__file__).resolve().parent.parent
@@ -110,7 +111,7 @@ def install_error_handlers(app: FastAPI) -> None:
             err: SandboxError = SandboxError("请求体不是合法的 JSON", code="malformed_json", errcode=47001)
         else:
             err = SandboxError(
-                f"{'.'.join(loc) or '请求'}: {first.get('msg', '格式有误')}",
+                f"{'.'.join(loc) or '请求'}: {describe(first)}",
                 code="validation_error",
                 status=422,
                 field=".".join(loc) or None,

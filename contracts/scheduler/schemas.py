@@ -11,8 +11,8 @@ from contracts.lifecycle import ClockEvent
 
 ReviewPolicy = Literal["manual", "instant", "at_deadline"]
 
-# Bounds on one advance's amounts; the clock itself never reaches 3000-01-01 (clock_out_of_range).
-MAX_DAYS = 36_500
+# Working days are counted one by one on the holiday calendar, so one advance takes at most this many;
+# plain amounts are unbounded here: a clock that would reach 3000-01-01 is clock_out_of_range.
 MAX_WORKING_DAYS = 2_500
 
 
@@ -26,9 +26,9 @@ class ClockAdvance(BaseModel):
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
-    days: Annotated[float, Field(strict=True, ge=0, le=MAX_DAYS)] | None = None
-    hours: Annotated[float, Field(strict=True, ge=0, le=MAX_DAYS * 24)] | None = None
-    minutes: Annotated[float, Field(strict=True, ge=0, le=MAX_DAYS * 24 * 60)] | None = None
+    days: Annotated[float, Field(strict=True, ge=0)] | None = None
+    hours: Annotated[float, Field(strict=True, ge=0)] | None = None
+    minutes: Annotated[float, Field(strict=True, ge=0)] | None = None
     working_days: Annotated[int, Field(strict=True, ge=0, le=MAX_WORKING_DAYS)] | None = None
     to: datetime | None = None
 

@@ -128,12 +128,24 @@ class TestAdvanceClock:
         "body",
         [
             {"days": 36500},
+            {"days": 400000},
+            {"hours": 1e300},
+            {"minutes": 1e18},
             {"working_days": 2500},
             {"to": "2999-12-31T23:59:59-23:59"},
             {"to": "3000-01-01T00:00:00+08:00"},
             {"to": "9999-12-31T23:59:59"},
         ],
-        ids=["days", "working_days", "to_past_3000_in_shanghai", "to_3000", "to_9999"],
+        ids=[
+            "days",
+            "days_far_beyond",
+            "hours_overflowing",
+            "minutes_overflowing",
+            "working_days",
+            "to_past_3000_in_shanghai",
+            "to_3000",
+            "to_9999",
+        ],
     )
     async def test_advance_past_the_year_3000_is_refused_and_changes_nothing(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection, body: dict[str, Any]
@@ -164,7 +176,6 @@ class TestAdvanceClock:
             {"working_days": 1.5},
             {"to": "not a time"},
             {"days": 1, "to": "2027-01-01T00:00:00+08:00"},
-            {"days": 1e9},
         ],
         ids=[
             "empty",
@@ -176,7 +187,6 @@ class TestAdvanceClock:
             "fractional_wd",
             "bad_to",
             "to_with_amount",
-            "days_too_many",
         ],
     )
     async def test_malformed_body_is_refused_and_changes_nothing(

@@ -387,7 +387,9 @@ class Supervisor:
         def interrupt(signum: int, _frame: Any) -> None:
             raise KeyboardInterrupt
 
+        # SIGINT explicitly too: a shell starting `make run &` hands its children SIGINT ignored.
         previous = signal.signal(signal.SIGTERM, interrupt)
+        previous_int = signal.signal(signal.SIGINT, interrupt)
         try:
             self.start()
             if on_ready:
@@ -405,7 +407,7 @@ class Supervisor:
             try:
                 self.stop()
             finally:
-                signal.signal(signal.SIGINT, signal.default_int_handler)
+                signal.signal(signal.SIGINT, previous_int)
                 signal.signal(signal.SIGTERM, previous)
 
 

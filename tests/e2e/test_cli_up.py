@@ -57,7 +57,10 @@ class Up:
         return "\n".join(self.seen)
 
 
-def start_up(data_dir: Path, database_url: str, ports: dict[str, int]) -> Up:
+def start_up(
+    data_dir: Path, database_url: str, ports: dict[str, int], *, sigint_ignored: bool = False
+) -> Up:
+    """`mpsandbox up`; with `sigint_ignored` from a shell that ignores SIGINT, as `make run &` leaves it."""
     env = {k: v for k, v in os.environ.items() if k != "MPSANDBOX_ADMIN_KEY"}
     env.update(
         {
@@ -67,8 +70,11 @@ def start_up(data_dir: Path, database_url: str, ports: dict[str, int]) -> Up:
             **{f"MPSANDBOX_{name.upper()}_PORT": str(port) for name, port in ports.items()},
         }
     )
+    command = [str(CLI), "up"]
+    if sigint_ignored:
+        command = ["sh", "-c", 'trap "" INT; exec "$0" up', str(CLI)]
     process = subprocess.Popen(
-        [str(CLI), "up"],
+        command,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -131,6 +137,22 @@ class TestUp:
             assert second.process.wait(timeout=30) == 0
         finally:
             second.process.kill()
+
+    def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(
+        self, up_database: str, tmp_path: Path
+    ) -> None:
+        ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
+        up = start_up(tmp_path, up_database, ports, sigint_ignored=True)
+        try:
+            up.wait_for("mpsandbox is ready")
+            children = up.children()
+
+            up.process.send_signal(signal.SIGINT)
+            assert up.process.wait(timeout=30) == 0
+        finally:
+            up.process.kill()
+        assert_all_gone(children)
+        assert_ports_free(ports)
 
     def test_a_crashed_process_is_named_and_stops_the_rest(self, up_database: str, tmp_path: Path) -> None:
         ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))

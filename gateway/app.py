@@ -33,6 +33,7 @@ from gateway.replies import (
 from gateway.routes import GATEWAY, REGISTRATION, Check, Route, resolve
 from gateway.upstream import Pool, UpstreamError
 from servicekit.logs import configure_logging
+from servicekit.supervised import exit_with_supervisor
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Answers that change which credentials are valid: the cache is cleared after them.
@@ -179,6 +180,7 @@ class Gateway:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                exit_with_supervisor()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()

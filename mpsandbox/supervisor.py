@@ -26,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 
 from servicekit.settings import DEFAULT_PORTS, SERVICES
+from servicekit.supervised import SUPERVISOR_PID_ENV
 
 GATEWAY = "gateway"
 PROCESSES = (*SERVICES, GATEWAY)
@@ -238,6 +239,7 @@ class Supervisor:
                 "MPSANDBOX_ADMIN_KEY": self.admin_key,
                 "MPSANDBOX_DATA_DIR": str(self.data_dir),
                 "PYTHONUNBUFFERED": "1",
+                SUPERVISOR_PID_ENV: str(os.getpid()),  # children stop if this process dies
             }
         )
         for name, child in self.children.items():

@@ -35,6 +35,7 @@ from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
 from servicekit.routing import JsonBodyByDefault
 from servicekit.settings import ServiceSettings
+from servicekit.supervised import exit_with_supervisor
 from servicekit.validation import describe
 
 VERSION = "0.1.0"
@@ -220,6 +221,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        exit_with_supervisor()
         engine = make_engine(spec.settings.async_database_url, pool_size=spec.settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)

@@ -154,6 +154,20 @@ class TestUp:
         assert_all_gone(children)
         assert_ports_free(ports)
 
+    def test_children_stop_when_the_supervisor_is_killed(self, up_database: str, tmp_path: Path) -> None:
+        ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
+        up = start_up(tmp_path, up_database, ports)
+        try:
+            up.wait_for("mpsandbox is ready")
+            children = up.children()
+
+            up.process.kill()  # SIGKILL: no chance to stop anything itself
+            up.process.wait(timeout=10)
+        finally:
+            up.process.kill()
+        assert_all_gone(children)
+        assert_ports_free(ports)
+
     def test_a_crashed_process_is_named_and_stops_the_rest(self, up_database: str, tmp_path: Path) -> None:
         ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
         up = start_up(tmp_path, up_database, ports)

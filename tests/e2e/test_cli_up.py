@@ -138,31 +138,24 @@ class TestUp:
         finally:
             second.process.kill()
 
-    def test_ctrl_c_stops_it_even_when_started_with_sigint_ignored(
-        self, up_database: str, tmp_path: Path
+    @pytest.mark.parametrize(
+        ("sigint_ignored", "stop", "exit_code"),
+        [(True, signal.SIGINT, 0), (False, signal.SIGKILL, -signal.SIGKILL)],
+        ids=["ctrl_c_with_sigint_ignored_by_the_shell", "supervisor_killed_outright"],
+    )
+    def test_nothing_outlives_the_supervisor(
+        self, up_database: str, tmp_path: Path, sigint_ignored: bool, stop: signal.Signals, exit_code: int
     ) -> None:
+        # Started from `make run &` (SIGINT ignored, inherited), or killed with no chance to clean up
+        # (the children then notice their parent is gone): either way every process and port is freed.
         ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
-        up = start_up(tmp_path, up_database, ports, sigint_ignored=True)
+        up = start_up(tmp_path, up_database, ports, sigint_ignored=sigint_ignored)
         try:
             up.wait_for("mpsandbox is ready")
             children = up.children()
 
-            up.process.send_signal(signal.SIGINT)
-            assert up.process.wait(timeout=30) == 0
-        finally:
-            up.process.kill()
-        assert_all_gone(children)
-        assert_ports_free(ports)
-
-    def test_children_stop_when_the_supervisor_is_killed(self, up_database: str, tmp_path: Path) -> None:
-        ports = dict(zip(PROCESSES, free_ports(len(PROCESSES)), strict=True))
-        up = start_up(tmp_path, up_database, ports)
-        try:
-            up.wait_for("mpsandbox is ready")
-            children = up.children()
-
-            up.process.kill()  # SIGKILL: no chance to stop anything itself
-            up.process.wait(timeout=10)
+            up.process.send_signal(stop)
+            assert up.process.wait(timeout=30) == exit_code
         finally:
             up.process.kill()
         assert_all_gone(children)

@@ -1,10 +1,15 @@
-"""Text measures shared by every phase: the platform counts a CJK ideograph as 2 units.
+"""Text rules shared by every phase.
 
-The same measure limits account names (R-REG-16), certified names (R-CER-02) and mass-send text
-(R-MSG-21), so it is defined once here.
+The platform counts a CJK ideograph as 2 units: the same measure limits account names (R-REG-16),
+certified names (R-CER-02) and mass-send text (R-MSG-21). A mainland mobile number is read the same
+way where an operator types it (R-REG-13) and where the outbox is searched for what was sent to it.
 """
 
 from __future__ import annotations
+
+import re
+
+_MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 
 # Unified Ideographs, Extension A, Extensions B–H (the supplementary ideographic planes) and the
 # compatibility ideographs: simplified and traditional characters alike.
@@ -25,3 +30,10 @@ def is_cjk(ch: str) -> bool:
 def text_units(value: str) -> int:
     """A CJK ideograph counts 2 units, any other character 1 ("600 汉字 or 1200 characters")."""
     return sum(2 if is_cjk(ch) else 1 for ch in value)
+
+
+def mainland_mobile(value: str) -> str | None:
+    """The 11 digits of a mainland mobile number (`1[3-9]…`, optional `+86`, spaces and dashes
+    ignored), or None when `value` is not one."""
+    match = _MAINLAND_MOBILE.fullmatch(value.strip().replace(" ", "").replace("-", ""))
+    return match.group(1) if match else None

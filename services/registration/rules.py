@@ -10,7 +10,7 @@ from datetime import date, datetime
 from email_validator import EmailNotValidError, validate_email
 
 from servicekit.clock import SHANGHAI
-from servicekit.text import is_cjk, text_units
+from servicekit.text import is_cjk, mainland_mobile, text_units
 
 ACCOUNT_TYPES = ("subscription", "service")
 SUBJECT_TYPES = ("government", "media", "enterprise", "other")
@@ -32,7 +32,6 @@ ID_CHECK_CHARS = "10X98765432"
 NAME_SPECIALS = frozenset(".()（）-")
 # The handbook's own hint writes the separator as "." (§1.10: 如果名字包含分隔号“.”，请勿省略).
 MIDDLE_DOTS = "·•‧・.．"
-PHONE_RE = re.compile(r"^(?:\+?86)?(1[3-9]\d{9})$")
 WECHAT_ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{5,19}$")
 
 
@@ -177,10 +176,10 @@ def age_on(birth: date, today: date) -> int:
 
 def check_phone(value: str) -> str:
     """R-REG-13: mainland mobile number `1[3-9]` + 9 digits, optional +86; returns the 11 digits."""
-    match = PHONE_RE.fullmatch(value.strip().replace(" ", "").replace("-", ""))
-    if not match:
+    number = mainland_mobile(value)
+    if number is None:
         raise RuleError("operator_phone", "invalid_phone", "仅支持中国内地手机号码")
-    return match.group(1)
+    return number
 
 
 def check_wechat_id(value: str) -> str:

@@ -1,4 +1,6 @@
-from servicekit.text import is_cjk, text_units
+import pytest
+
+from servicekit.text import is_cjk, mainland_mobile, text_units
 from services.messaging.mass import rules as mass_rules
 from services.registration import rules as registration_rules
 
@@ -21,3 +23,13 @@ class TestTextUnits:
         # 600 such characters are exactly the mass-send limit; one more is too long
         assert not mass_rules.text_too_long("\U00030000" * 600)
         assert mass_rules.text_too_long("\U00030000" * 601)
+
+
+class TestMainlandMobile:
+    @pytest.mark.parametrize("typed", ["13800138000", "+8613800138000", "8613800138000", "138-0013-8000"])
+    def test_the_forms_an_operator_types_are_the_same_number(self, typed: str) -> None:
+        assert mainland_mobile(typed) == "13800138000"
+
+    @pytest.mark.parametrize("typed", ["12800138000", "1380013800", "+85261234567", "ops@x.gov.cn"])
+    def test_other_numbers_and_addresses_are_not_mainland_mobiles(self, typed: str) -> None:
+        assert mainland_mobile(typed) is None

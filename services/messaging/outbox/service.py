@@ -13,12 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.messaging.schemas import OutboxEntry, OutboxRequest
 from servicekit import clock
 from servicekit.errors import NotFound, Unprocessable
+from servicekit.text import mainland_mobile
 from services.messaging.outbox import repository
 from services.messaging.outbox.models import SMTP_PENDING, OutboxMessage
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
-_MAINLAND_MOBILE = re.compile(r"(?:\+?86)?(1[3-9]\d{9})")
 # Column widths: longer values are refused as input errors instead of failing in the database.
 MAX_LENGTHS = {"to": 320, "kind": 64, "account_id": 64, "namespace": 64}
 
@@ -35,8 +35,7 @@ def recipient_key(to: str) -> str:
     to = to.strip()
     if "@" in to:
         return to.lower()
-    mobile = _MAINLAND_MOBILE.fullmatch(to.replace(" ", "").replace("-", ""))
-    return mobile.group(1) if mobile else to
+    return mainland_mobile(to) or to
 
 
 def parsed_data(channel: str, body: str, data: dict[str, Any]) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Select, Table, func, literal, select, text
+from sqlalchemy import Select, func, literal, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -13,13 +13,6 @@ from services.messaging.mass.models import MassClientMsgId, MassCounter, MassDel
 from services.messaging.mass.rules import CLIENTMSGID_WINDOW, QuotaPeriod
 
 SENDING, SEND_SUCCESS, SEND_FAIL, DELETE = "SENDING", "SEND_SUCCESS", "SEND_FAIL", "DELETE"
-
-
-def _table(model: type[MassClientMsgId] | type[MassCounter]) -> Table:
-    """The model's Table (typed as a FromClause by the ORM), for Core upserts."""
-    table = model.__table__
-    assert isinstance(table, Table)
-    return table
 
 
 async def insert_job(session: AsyncSession, job: MassJob) -> MassJob:
@@ -36,17 +29,17 @@ async def claim_clientmsgid(
     The upsert takes the row lock, so a concurrent repeat waits for the first send's commit and then
     sees its claim — two sends can never both win (R-MSG-26).
     """
-    table = _table(MassClientMsgId)
-    stmt = insert(table).values(account_id=account_id, clientmsgid=clientmsgid, msg_id=msg_id, created_at=now)
+    claim = MassClientMsgId
+    stmt = insert(claim).values(account_id=account_id, clientmsgid=clientmsgid, msg_id=msg_id, created_at=now)
     upsert = stmt.on_conflict_do_update(
-        index_elements=[table.c.account_id, table.c.clientmsgid],
+        index_elements=[claim.account_id, claim.clientmsgid],
         set_={"msg_id": stmt.excluded.msg_id, "created_at": stmt.excluded.created_at},
-        where=table.c.created_at <= stmt.excluded.created_at - CLIENTMSGID_WINDOW,
-    ).returning(table.c.msg_id)
+        where=claim.created_at <= stmt.excluded.created_at - CLIENTMSGID_WINDOW,
+    ).returning(claim.msg_id)
     if (await session.execute(upsert)).first() is not None:
         return None
     existing = await session.scalar(
-        select(table.c.msg_id).where(table.c.account_id == account_id, table.c.clientmsgid == clientmsgid)
+        select(claim.msg_id).where(claim.account_id == account_id, claim.clientmsgid == clientmsgid)
     )
     return int(existing) if existing is not None else None
 
@@ -59,8 +52,7 @@ async def consume(
     One conditional upsert: the row lock serialises concurrent sends and `used < quota_limit` is
     re-checked on the latest row version, so the limit is never exceeded (R-MSG-23).
     """
-    table = _table(MassCounter)
-    stmt = insert(table).values(
+    stmt = insert(MassCounter).values(
         account_id=account_id,
         kind=kind,
         period_start=period.start,
@@ -71,10 +63,10 @@ async def consume(
         resets_at=period.resets_at,
     )
     upsert = stmt.on_conflict_do_update(
-        index_elements=[table.c.account_id, table.c.kind, table.c.period_start],
-        set_={"used": table.c.used + 1},
-        where=table.c.used < table.c.quota_limit,
-    ).returning(table.c.used)
+        index_elements=[MassCounter.account_id, MassCounter.kind, MassCounter.period_start],
+        set_={"used": MassCounter.used + 1},
+        where=MassCounter.used < MassCounter.quota_limit,
+    ).returning(MassCounter.used)
     return (await session.execute(upsert)).first() is not None
 
 

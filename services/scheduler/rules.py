@@ -9,8 +9,8 @@ from servicekit.clock import SHANGHAI
 from servicekit.workdays import add_working_days
 
 NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-# A clock never runs past this: datetime ends at year 9999, and advances add up (each one is bounded,
-# a series of them is not).
+# A clock never runs past this, however it gets there (one huge amount, a far `to`, many advances
+# adding up): datetime ends at year 9999, and a sandbox has no use for the years before it.
 LATEST = datetime(3000, 1, 1, tzinfo=SHANGHAI)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -30,10 +31,10 @@ from contracts.lifecycle import (
     ResetResponse,
 )
 from servicekit.db import SessionDep, make_engine, make_sessionmaker
-from servicekit.errors import BadRequest, DependencyDown, SandboxError
+from servicekit.errors import BadRequest, DatabaseUnavailable, DependencyDown, SandboxError
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
-from servicekit.routing import JsonBodyByDefault
+from servicekit.routing import BodyRefused, JsonBodyByDefault
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
 from servicekit.validation import describe
@@ -71,10 +72,20 @@ def is_cgi(request: Request) -> bool:
     return request.url.path.startswith("/cgi-bin")
 
 
+class ErrorResponse(JSONResponse):
+    """An error body that always encodes: a message quoting what the client sent can never fail on a
+    character UTF-8 cannot carry (a lone surrogate is written as `?`)."""
+
+    def render(self, content: Any) -> bytes:
+        text = json.dumps(content, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        return text.encode("utf-8", "replace")
+
+
 def render_error(request: Request, exc: SandboxError) -> JSONResponse:
     if is_cgi(request):
-        return JSONResponse(exc.cgi_body(), status_code=200)
-    return JSONResponse(exc.body(), status_code=exc.instance_status)
+        # WeChat's shape with HTTP 200, except an outage: -1 with 503 (SPEC §2).
+        return ErrorResponse(exc.cgi_body(), status_code=503 if exc.instance_status == 503 else 200)
+    return ErrorResponse(exc.body(), status_code=exc.instance_status)
 
 
 # A character the server cannot store (NUL in text, an invalid byte sequence): the data's format.
@@ -122,6 +133,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyRefused):
+            return render_error(request, exc.error)
         # FastAPI's own 400 is a body it could not parse (e.g. JSON nested too deep to decode).
         codes = {400: "malformed_json", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large"}
         messages = {
@@ -154,7 +167,7 @@ def install_error_handlers(app: FastAPI) -> None:
             message = "参数取值超出范围或含有无法保存的字符"
             return render_error(request, BadRequest(message, code="invalid_value", errcode=errcode))
         log.error("database error: %s", exc.orig)
-        return render_error(request, DependencyDown("数据库暂时不可用", code="database_unavailable"))
+        return render_error(request, DatabaseUnavailable())
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from servicekit.errors import CgiError
+from servicekit import jsonbody
+from servicekit.errors import BadRequest, CgiError, SandboxError
+from servicekit.jsonbody import MAX_JSON_BODY
 
-MAX_JSON_BODY = 2 * 1024 * 1024
+
+class BodyRefused(HTTPException):
+    """A body refused while the endpoint reads it. An HTTPException, because FastAPI lets only those
+    through its body parsing unchanged; the one error handler renders `error` (SPEC §2 / errcode)."""
+
+    def __init__(self, error: SandboxError) -> None:
+        super().__init__(error.instance_status, error.instance_message)
+        self.error = error
+
+
+def refusal(exc: jsonbody.JsonRefused) -> SandboxError:
+    """The answer to a refused JSON text: too deep is malformed JSON, a lone surrogate a bad value."""
+    if exc.reason == "invalid_unicode":
+        return BadRequest(exc.message, code="invalid_value", errcode=47001)
+    return BadRequest(exc.message, code="malformed_json", errcode=47001)
 
 
 async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
@@ -30,8 +45,10 @@ async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str,
     if not raw.strip():
         raise CgiError(44002)
     try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+        body = jsonbody.loads(raw)
+    except jsonbody.JsonRefused as exc:
+        raise refusal(exc) from None
+    except ValueError:  # UnicodeDecodeError included
         raise CgiError(47001) from None
     if not isinstance(body, dict):
         raise CgiError(47001)
@@ -40,7 +57,8 @@ async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str,
 
 class JsonBodyByDefault:
     """Treat every body that is not multipart as JSON (SPEC §2: "parsed whatever the Content-Type"),
-    and refuse one over `MAX_JSON_BODY` with 413 before it is read whole.
+    and refuse one over `MAX_JSON_BODY` with 413 before it is read whole, or one that
+    `servicekit.jsonbody.check` refuses (nested too deep, lone surrogates) before it is decoded.
 
     Clients like wechatpy send no Content-Type, a bare `curl -d '{…}'` sends form-urlencoded, a
     browser's `fetch` with a string body text/plain. No endpoint here takes forms, text or XML;
@@ -65,6 +83,7 @@ class JsonBodyByDefault:
         declared = next((v for k, v in headers if k == b"content-length"), b"")
         limit = self.limit
         received = 0
+        chunks: list[bytes] = []
 
         async def limited_receive() -> Message:
             # Raised while the endpoint reads its body, where FastAPI lets an HTTPException through
@@ -74,9 +93,16 @@ class JsonBodyByDefault:
                 raise HTTPException(413, "请求体过大")
             message = await receive()
             if message["type"] == "http.request":
-                received += len(message.get("body", b""))
+                chunk = message.get("body", b"")
+                received += len(chunk)
                 if received > limit:
                     raise HTTPException(413, "请求体过大")
+                chunks.append(chunk)
+                if not message.get("more_body", False):
+                    try:
+                        jsonbody.check(b"".join(chunks))
+                    except jsonbody.JsonRefused as exc:
+                        raise BodyRefused(refusal(exc)) from None
             return message
 
         await self.app(scope, limited_receive, send)

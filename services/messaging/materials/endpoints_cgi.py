@@ -6,13 +6,13 @@ so an oversized file is refused while it streams in (R-MSG-11).
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
+from servicekit import jsonbody
 from servicekit.db import SessionDep
 from servicekit.errors import CgiError
 from servicekit.routing import cgi_json
@@ -115,8 +115,8 @@ def video_description(raw: str | None) -> tuple[str, str]:
     if not raw:
         raise CgiError(40035, "invalid args: video needs description {title, introduction}")
     try:
-        value = json.loads(raw)
-    except ValueError:
+        value = jsonbody.loads(raw)
+    except ValueError:  # not JSON, nested too deep or not valid Unicode
         raise CgiError(47001, "data format error: description is not JSON") from None
     if not isinstance(value, dict) or not isinstance(value.get("title"), str) or not value["title"]:
         raise CgiError(40035, "invalid args: description.title is required")

@@ -126,7 +126,7 @@ class Gateway:
                 verdict = await self.auth.check_token(token, rid)
             except UpstreamError as exc:
                 log.warning("token check failed: %s", exc)
-                return await send_json(send, 200, CGI_SYSTEM_ERROR, rid)
+                return await send_json(send, 503, CGI_SYSTEM_ERROR, rid)
             if verdict.relay is not None:
                 return await send_json(send, 200, verdict.relay, rid)
             if verdict.account is None:
@@ -139,7 +139,7 @@ class Gateway:
                     account = (await self.auth.check_session(authorization, rid)).account
                 except UpstreamError as exc:
                     log.warning("session check failed: %s", exc)
-                    return await send_json(send, 503, unavailable_body(REGISTRATION), rid)
+                    return await send_json(send, 503, exc.body or unavailable_body(REGISTRATION), rid)
             if method == "DELETE" and path.startswith(LOGOUT_PREFIX):
                 on_answer = self.auth.invalidate
         elif check is Check.ADMIN_KEY:

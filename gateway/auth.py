@@ -118,7 +118,8 @@ def _verdict(status: int, body: bytes) -> tuple[Verdict, float]:
     if 400 <= status < 500:
         return ANONYMOUS, 0.0
     if status != 200:
-        raise UpstreamError(f"registration introspection answered HTTP {status}")
+        relay = body if status == 503 and body.startswith(b'{"error"') else None
+        raise UpstreamError(f"registration introspection answered HTTP {status}", body=relay)
     try:
         data = json.loads(body)
     except ValueError as exc:

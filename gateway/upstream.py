@@ -23,7 +23,13 @@ READ_HIGH_WATER = 256 * 1024
 
 
 class UpstreamError(Exception):
-    """The service could not be reached or broke the exchange (refused, reset, timeout, bad HTTP)."""
+    """The service could not be reached or broke the exchange (refused, reset, timeout, bad HTTP).
+
+    `body` is the service's own 503 answer when it gave one (its database is down), to relay as is."""
+
+    def __init__(self, message: str, *, body: bytes | None = None) -> None:
+        super().__init__(message)
+        self.body = body
 
 
 class UpstreamTimeout(UpstreamError):

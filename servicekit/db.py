@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from typing import Annotated
 
+import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData
+from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from servicekit.errors import DatabaseUnavailable
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -23,13 +29,40 @@ def make_metadata(schema: str) -> MetaData:
     return MetaData(schema=schema, naming_convention=NAMING_CONVENTION)
 
 
+# What asyncpg raises when there is no server to talk to: the socket file or port is gone
+# (FileNotFoundError, ConnectionRefusedError — OSErrors), the server is starting or stopping
+# (CannotConnectNowError), or it dropped the connection while we connected.
+_UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncpg.exceptions.CannotConnectNowError,
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+
+
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine whose failure to connect is `DatabaseUnavailable`, never a bare OSError.
+
+    SQLAlchemy wraps errors of an open connection (DBAPIError, answered 503 by the error handler) but
+    lets a failed connect through as whatever asyncpg raised, so connecting goes through our own
+    creator. Pooled connections recover by themselves once the server is back (pre-ping).
+    """
+    cargs, cparams = PGDialect_asyncpg().create_connect_args(make_url(url))  # type: ignore[no-untyped-call]
+    cparams["server_settings"] = {"timezone": "UTC"}
+
+    async def connect() -> asyncpg.Connection:
+        try:
+            return await asyncpg.connect(*cargs, **cparams)
+        except _UNREACHABLE as exc:
+            raise DatabaseUnavailable() from exc
+
     return create_async_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,
-        connect_args={"server_settings": {"timezone": "UTC"}},
+        async_creator=connect,
     )
 
 

@@ -120,6 +120,13 @@ class DependencyDown(SandboxError):
     errcode = -1
 
 
+class DatabaseUnavailable(DependencyDown):
+    """PostgreSQL cannot be reached (stopped, restarting, socket gone): 503 until it is back."""
+
+    code = "database_unavailable"
+    message = "数据库暂时不可用"
+
+
 class CgiError(SandboxError):
     """A WeChat API error: `raise CgiError(40007)` → {"errcode": 40007, "errmsg": "invalid media_id"}."""
 
@@ -163,8 +170,22 @@ ERRMSG: dict[int, str] = {
     40008: "invalid message type",
     40013: "invalid appid",
     40014: "invalid access_token",
+    40015: "invalid menu type",
+    40016: "invalid button size",
+    40017: "invalid button type",
+    40018: "invalid button name size",
+    40019: "invalid button key size",
+    40020: "invalid button url size",
+    40022: "invalid sub_menu level",
+    40023: "invalid sub button size",
+    40024: "invalid sub button type",
+    40025: "invalid sub button name size",
+    40026: "invalid sub button key size",
+    40027: "invalid sub button url size",
     40032: "invalid openid list size",
     40035: "invalid args",
+    40054: "invalid sub button url domain",
+    40055: "invalid button url domain",
     40059: "invalid msg id",
     40060: "invalid article idx",
     40066: "invalid url",
@@ -177,6 +198,7 @@ ERRMSG: dict[int, str] = {
     41004: "appsecret missing",
     41005: "media data missing",
     41006: "media_id missing",
+    41007: "missing submenu data",
     41009: "openid missing",
     42001: "access_token expired",
     43001: "require GET method",

@@ -9,7 +9,7 @@ from urllib.parse import quote
 import httpx
 
 from servicekit.context import REQUEST_ID_HEADER, request_id_var
-from servicekit.errors import DependencyDown, SandboxError
+from servicekit.errors import DatabaseUnavailable, DependencyDown, SandboxError
 from servicekit.settings import CommonSettings
 
 
@@ -52,10 +52,20 @@ async def call_peer(
     except httpx.TransportError as exc:
         raise DependencyDown(f"{service} 服务暂时不可用", code=f"{service}_unavailable") from exc
     if response.status_code >= 500:
+        if response.status_code == 503 and _error_code(response) == DatabaseUnavailable.code:
+            raise DatabaseUnavailable()  # the peer is up; the database both of us use is not
         raise DependencyDown(f"{service} 服务暂时不可用", code=f"{service}_unavailable")
     if response.status_code >= 400:
         raise peer_error(response)
     return response
+
+
+def _error_code(response: httpx.Response) -> str | None:
+    try:
+        code = response.json().get("error", {}).get("code")
+    except (ValueError, AttributeError):
+        return None
+    return code if isinstance(code, str) else None
 
 
 def peer_error(response: httpx.Response) -> SandboxError:

@@ -10,9 +10,11 @@ import time
 import uuid
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.context import REQUEST_ID_HEADER, request_id_var
+from servicekit.errors import DependencyDown
 
 _configured = False
 
@@ -82,3 +84,15 @@ class RequestContextMiddleware:
 
 def log_extra(**fields: Any) -> str:
     return " ".join(f"{k}={v}" for k, v in fields.items())
+
+
+def log_background_failure(log: logging.Logger, what: str) -> None:
+    """Call in `except Exception:` of work no request waits for (relays, sweeps, recovery): an outage
+    — the database or a peer down, which the next round retries — is one warning line; anything else
+    is a bug and keeps its traceback."""
+    exc = sys.exc_info()[1]
+    lost = isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if isinstance(exc, DependencyDown | OSError) or lost:
+        log.warning("%s: %s; retrying later", what, exc)
+    else:
+        log.exception(what)

@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from contracts.messaging.client import MessagingClient
 from contracts.messaging.schemas import Channel, OutboxRequest
 from servicekit.errors import SandboxError
+from servicekit.logs import log_background_failure
 from services.registration.credentials import new_id
 from services.registration.models import Account, PendingMessage
 
@@ -157,4 +158,4 @@ class DeliverAfterResponse:
         try:
             await deliver_pending(maker, messaging_client(self.owner))
         except Exception:  # delivery must never break the request that already succeeded
-            log.exception("outbox delivery crashed")
+            log_background_failure(log, "outbox delivery failed")

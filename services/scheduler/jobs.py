@@ -10,6 +10,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
 from contracts.lifecycle import ClockHookRequest
+from servicekit.logs import log_background_failure
 from services.scheduler.fanout import run_clock_hooks
 from services.scheduler.runtime import Runtime
 
@@ -34,7 +35,7 @@ async def sweep_job(app: FastAPI) -> None:
     try:
         await sweep(Runtime.from_app(app))
     except Exception:
-        log.exception("sweep failed")
+        log_background_failure(log, "sweep failed")
 
 
 @asynccontextmanager

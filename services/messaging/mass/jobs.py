@@ -21,6 +21,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit import clock
+from servicekit.logs import log_background_failure
 from services.messaging.mass import repository, service
 from services.messaging.mass.repository import SEND_FAIL, SEND_SUCCESS
 
@@ -110,7 +111,7 @@ class MassJobRunner:
                 if finished:
                     log.info("resumed %d unfinished mass sends", len(finished))
             except Exception:
-                log.exception("mass-send recovery failed")
+                log_background_failure(log, "mass-send recovery failed")
 
         self._spawn(recover())
 

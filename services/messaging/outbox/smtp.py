@@ -23,6 +23,7 @@ import aiosmtplib
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from servicekit.logs import log_background_failure
 from services.messaging.outbox.models import (
     SMTP_FAILED,
     SMTP_PENDING,
@@ -196,7 +197,7 @@ async def retry_loop(
             try:
                 await relay(sessionmaker, smtp_url)
             except Exception:  # a database hiccup must not end the loop; the next round retries
-                log.exception("smtp retry round failed")
+                log_background_failure(log, "smtp retry round failed")
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stopping.wait(), timeout=every)
 

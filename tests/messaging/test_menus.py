@@ -125,6 +125,30 @@ class TestMenuRules:
             ({"button": [{"name": "子", "sub_button": [{**VIEW, "url": "u" * 1025}]}]}, 40027),
             ({"button": [{"name": "子", "sub_button": [{"name": "孙", "sub_button": [CLICK]}]}]}, 40022),
             ({"button": [{"type": "media_id", "name": "图"}]}, 40007),
+            ({"button": [{**VIEW, "url": "javascript:alert(1)"}]}, 40055),
+            ({"button": [{**VIEW, "url": "JavaScript://www.gov.cn/%0aalert(1)"}]}, 40055),
+            ({"button": [{**VIEW, "url": "data:text/html,<script>alert(1)</script>"}]}, 40055),
+            ({"button": [{**VIEW, "url": "ftp://www.gov.cn/"}]}, 40055),
+            ({"button": [{**VIEW, "url": "www.gov.cn/guide"}]}, 40055),
+            ({"button": [{**VIEW, "url": "http:///nohost"}]}, 40055),
+            ({"button": [{**VIEW, "url": "http://www.gov.cn/a b"}]}, 40055),
+            ({"button": [{**VIEW, "url": "http://[::1"}]}, 40055),
+            ({"button": [{**VIEW, "url": "https://www.gov.cn/" + "u" * 1006}]}, 40020),  # 1025 bytes
+            ({"button": [{"name": "子", "sub_button": [{**VIEW, "url": "javascript:alert(1)"}]}]}, 40054),
+            (
+                {
+                    "button": [
+                        {
+                            "type": "miniprogram",
+                            "name": "小程序",
+                            "url": "javascript:x",
+                            "appid": "wx1",
+                            "pagepath": "p",
+                        }
+                    ]
+                },
+                40055,
+            ),
         ],
     )
     async def test_broken_menu_is_refused_with_its_code_and_not_stored(
@@ -144,6 +168,58 @@ class TestMenuRules:
             ]
         }
         assert (await api_for(client).post_json("menu/create", menu))["errcode"] == 0
+
+    async def test_view_urls_of_http_and_https_up_to_1024_bytes_are_kept(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        longest = "https://www.gov.cn/" + "u" * 1005  # 1024 bytes
+        menu = {
+            "button": [{**VIEW, "url": longest}, {**VIEW, "name": "二", "url": "HTTP://127.0.0.1:8080/x"}]
+        }
+        api = api_for(client)
+
+        assert (await api.post_json("menu/create", menu))["errcode"] == 0
+        urls = [b["url"] for b in (await cgi_get(api, "menu/get"))["menu"]["button"]]
+        assert urls == [longest, "HTTP://127.0.0.1:8080/x"]
+
+    @pytest.mark.parametrize(
+        ("menu", "errmsg"),
+        [
+            ({"button": []}, "invalid button size"),
+            ({"button": [{**CLICK, "type": "music"}]}, "invalid button type"),
+            ({"button": [{**CLICK, "name": "一二三四五六"}]}, "invalid button name size"),
+            ({"button": [{**CLICK, "key": "k" * 129}]}, "invalid button key size"),
+            ({"button": [{"type": "view", "name": "网页"}]}, "invalid button url size"),
+            ({"button": [{"name": "空"}]}, "missing submenu data"),
+            (
+                {"button": [{"name": "子", "sub_button": [{"name": "孙", "sub_button": [CLICK]}]}]},
+                "invalid sub_menu level",
+            ),
+            ({"button": [{"name": "多", "sub_button": [CLICK] * 6}]}, "invalid sub button size"),
+            ({"button": [{"name": "子", "sub_button": [{**CLICK, "type": "x"}]}]}, "invalid sub button type"),
+            (
+                {"button": [{"name": "子", "sub_button": [{**CLICK, "name": "名" * 21}]}]},
+                "invalid sub button name size",
+            ),
+            (
+                {"button": [{"name": "子", "sub_button": [{**CLICK, "key": ""}]}]},
+                "invalid sub button key size",
+            ),
+            (
+                {"button": [{"name": "子", "sub_button": [{**VIEW, "url": "u" * 1025}]}]},
+                "invalid sub button url size",
+            ),
+            ({"button": [{**VIEW, "url": "javascript:alert(1)"}]}, "invalid button url domain"),
+            (
+                {"button": [{"name": "子", "sub_button": [{**VIEW, "url": "javascript:1"}]}]},
+                "invalid sub button url domain",
+            ),
+        ],
+    )
+    async def test_refusals_carry_wechats_wording(
+        self, client: httpx.AsyncClient, menu: dict[str, Any], errmsg: str
+    ) -> None:
+        assert (await api_for(client).post_json("menu/create", menu))["errmsg"] == errmsg
 
 
 class TestUnservedPaths:

@@ -269,3 +269,27 @@ class TestJsonBodyLimit:
         r = await self.post("/api/v1/echo", b'{"name": "' + b"x" * 900 + b'"}', calls)
         assert r.status_code == 200
         assert calls == ["x" * 900]
+
+
+class TestErrmsgWording:
+    def test_every_errcode_the_code_raises_has_wechats_errmsg(self) -> None:
+        """No `wechat_40016`-style placeholder reaches a client: each code in use has its wording."""
+        import re
+        from pathlib import Path
+
+        from servicekit.errors import ERRMSG
+
+        root = Path(__file__).resolve().parents[2]
+        raised: set[int] = set()
+        for path in [
+            *root.glob("services/**/*.py"),
+            *root.glob("servicekit/*.py"),
+            *root.glob("gateway/*.py"),
+        ]:
+            text = path.read_text(encoding="utf-8")
+            raised |= {int(c) for c in re.findall(r"CgiError\(\s*(\d{5})", text)}
+            raised |= {int(c) for c in re.findall(r"errcode=(\d{5})", text)}
+            raised |= {int(c) for c in re.findall(r"\b(400[1-5]\d|4002\d)\b", text)}  # menu Codes tables
+        missing = sorted(code for code in raised if code not in ERRMSG)
+        assert missing == []
+        assert len(raised) > 40

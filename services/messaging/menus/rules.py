@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from servicekit.errors import CgiError
 
@@ -40,10 +41,11 @@ class Codes:
     name: int
     key: int
     url: int
+    url_scheme: int
 
 
-TOP = Codes(count=40016, type=40017, name=40018, key=40019, url=40020)
-SUB = Codes(count=40023, type=40024, name=40025, key=40026, url=40027)
+TOP = Codes(count=40016, type=40017, name=40018, key=40019, url=40020, url_scheme=40055)
+SUB = Codes(count=40023, type=40024, name=40025, key=40026, url=40027, url_scheme=40054)
 SUB_LEVEL, SUB_MISSING = 40022, 41007
 
 
@@ -58,6 +60,22 @@ def _text(button: dict[str, Any], field: str, limit: int, errcode: int) -> str:
     return str(button[field])
 
 
+def _url(button: dict[str, Any], codes: Codes) -> str:
+    """A page the button opens: http or https with a host, ≤ 1024 bytes (never `javascript:`)."""
+    url = _text(button, "url", URL_BYTES, codes.url)
+    try:
+        parsed = urlsplit(url)
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        raise CgiError(codes.url_scheme) from None
+    if (
+        parsed.scheme.lower() not in ("http", "https")
+        or not parsed.hostname
+        or any(ch <= " " or ch == "\x7f" for ch in url)
+    ):
+        raise CgiError(codes.url_scheme)
+    return url
+
+
 def _action(button: dict[str, Any], codes: Codes) -> dict[str, Any]:
     """A button that does something: its type and the fields that type needs."""
     kind = button.get("type")
@@ -67,9 +85,9 @@ def _action(button: dict[str, Any], codes: Codes) -> dict[str, Any]:
     if kind in KEY_TYPES:
         action["key"] = _text(button, "key", KEY_BYTES, codes.key)
     elif kind == "view":
-        action["url"] = _text(button, "url", URL_BYTES, codes.url)
-    elif kind == "miniprogram":
-        action["url"] = _text(button, "url", URL_BYTES, codes.url)
+        action["url"] = _url(button, codes)
+    elif kind == "miniprogram":  # `url`: the page shown by clients that cannot open mini programs
+        action["url"] = _url(button, codes)
         for field in ("appid", "pagepath"):
             if not isinstance(button.get(field), str) or not button[field]:
                 raise CgiError(40035, f"invalid args: miniprogram button needs {field}")

@@ -2,7 +2,11 @@
 
 The table lives in the `sandbox` schema owned by servicekit (migrated by the `sandbox` alembic
 section). Every service reads it; only the scheduler's clock API writes it (through the functions
-below). Set-based queries use the SQL twin `sandbox.clock_now(namespace)`.
+below). Set-based queries use the SQL twin `sandbox.clock_now(namespace)` (migration sandbox_0002).
+
+A clock runs up to `CEILING` (3000-01-01, exclusive) and freezes there (SPEC R-CLK-01): once real
+time plus the offset reaches it, every reader — `state`, `now` and the SQL twin alike — sees
+`LAST_INSTANT`, frozen, so no service ever reads a moment the clock API would refuse to advance to.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ from servicekit.db import NAMING_CONVENTION
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_NAMESPACE = "default"
 SCHEMA = "sandbox"
+# A clock never reaches this (datetime ends at year 9999, and a sandbox has no use for the years
+# before it); a running clock stops at the last representable instant below it.
+CEILING = datetime(3000, 1, 1, tzinfo=SHANGHAI)
+LAST_INSTANT = CEILING - timedelta(microseconds=1)
 
 metadata = MetaData(schema=SCHEMA, naming_convention=NAMING_CONVENTION)
 
@@ -32,17 +40,6 @@ namespaces = Table(
     Column("review_policy", String(32), nullable=True),
     Column("last_swept_at", DateTime(timezone=True), nullable=True),
 )
-
-CLOCK_NOW_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION {SCHEMA}.clock_now(ns text) RETURNS timestamptz
-LANGUAGE sql STABLE AS $$
-    SELECT coalesce(
-        (SELECT coalesce(n.frozen_at, clock_timestamp() + make_interval(secs => n.offset_seconds))
-           FROM {SCHEMA}.namespaces n WHERE n.namespace = ns),
-        clock_timestamp())
-$$
-"""
-
 
 def real_now() -> datetime:
     """Wall-clock time. The only place allowed to read it; business code uses `now()`."""
@@ -84,9 +81,22 @@ async def state(session: AsyncSession, namespace: str) -> ClockState:
     if row is None:
         return ClockState(namespace, wall, False, 0.0)
     offset, frozen_at = row
-    if frozen_at is not None:
-        return ClockState(namespace, frozen_at, True, (frozen_at - wall).total_seconds())
-    return ClockState(namespace, wall + timedelta(seconds=offset), False, offset)
+    if frozen_at is None:
+        running = _running(wall, offset)
+        if running is not None:
+            return ClockState(namespace, running, False, offset)
+        frozen_at = LAST_INSTANT  # the clock ran into its ceiling and froze there
+    frozen_at = min(frozen_at, LAST_INSTANT)
+    return ClockState(namespace, frozen_at, True, (frozen_at - wall).total_seconds())
+
+
+def _running(wall: datetime, offset: float) -> datetime | None:
+    """Real time plus the offset, or None once that is at or past the ceiling."""
+    try:
+        moment = wall + timedelta(seconds=offset)
+    except OverflowError:  # an offset past datetime's range is past the ceiling too
+        return None
+    return moment if moment < CEILING else None
 
 
 async def now(session: AsyncSession, namespace: str = DEFAULT_NAMESPACE) -> datetime:

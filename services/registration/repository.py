@@ -168,8 +168,12 @@ async def reviews_of(session: AsyncSession, account_id: str) -> Sequence[Review]
     return list(rows)
 
 
-async def get_review(session: AsyncSession, review_id: str) -> Review | None:
-    return await session.scalar(select(Review).where(Review.id == review_id).with_for_update())
+async def get_review(session: AsyncSession, review_id: str, *, lock: bool = False) -> Review | None:
+    """A review; with `lock`, its row FOR UPDATE and the freshly read state (lock its account first)."""
+    stmt = select(Review).where(Review.id == review_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return await session.scalar(stmt)
 
 
 async def list_reviews(

@@ -1,4 +1,18 @@
-"""Review of registrations (SPEC §3.4, R-REG-18/30/31) and the clock hook's due transitions."""
+"""Review of registrations (SPEC §3.4, R-REG-18/30/31) and the clock hook's due transitions.
+
+Lock order: the account row first, then its review row — everywhere a review is opened or decided.
+The account is the aggregate every registration write starts from (wizard steps, tokens, fixtures),
+so a decision takes it too before touching the review:
+
+- a manual decision (`decide`) locks the account FOR UPDATE, then the review FOR UPDATE, and only
+  then checks that both are still pending (409 `review_decided` otherwise);
+- the `at_deadline` clock hook (`approve_due_reviews`) locks the due accounts FOR UPDATE in id
+  order in one statement, then updates their reviews;
+- the `instant` policy and the fixtures (`open_review`) lock the account before inserting the
+  review, which nobody else can see until commit.
+
+Two deciders of one review therefore queue on the account row; the later one finds it decided.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +37,7 @@ POLICIES = ("manual", "instant", "at_deadline")
 
 async def open_review(session: AsyncSession, account: Account, *, now: datetime) -> Review:
     """R-REG-18: status in_review, deadline = end of the 7th working day after the submission date."""
+    await repository.get_account(session, account.id, lock=True)  # the lock order: account first
     review = Review(
         id=new_id("rev"),
         account_id=account.id,
@@ -96,12 +111,15 @@ async def reject(
 
 
 async def _pending(session: AsyncSession, review_id: str) -> tuple[Review, Account]:
-    review = await repository.get_review(session, review_id)
-    if review is None:
+    """The review and its account, both locked in the module's order and both still undecided."""
+    found = await repository.get_review(session, review_id)
+    if found is None:
         raise NotFound("审核单不存在", code="review_not_found")
-    account = await repository.get_account(session, review.account_id, lock=True)
-    if review.status != "pending" or account is None or account.status != "in_review":
-        raise Conflict("该审核已处理", code="review_decided", review_status=review.status)
+    account = await repository.get_account(session, found.account_id, lock=True)
+    review = await repository.get_review(session, review_id, lock=True)
+    if review is None or review.status != "pending" or account is None or account.status != "in_review":
+        status = review.status if review is not None else found.status
+        raise Conflict("该审核已处理", code="review_decided", review_status=status)
     return review, account
 
 
@@ -133,7 +151,12 @@ def _horizon(request: ClockHookRequest, namespace_col: object) -> object:
 async def approve_due_reviews(
     session: AsyncSession, request: ClockHookRequest, *, default_policy: str
 ) -> list[ClockEvent]:
-    """`at_deadline` policy: pending reviews whose deadline has passed are approved at the deadline."""
+    """`at_deadline` policy: pending reviews whose deadline has passed are approved at the deadline.
+
+    The due accounts are locked first, in id order (the module's lock order; two hooks over the same
+    rows queue instead of deadlocking); a review decided meanwhile is no longer pending when its
+    update runs, so it is skipped rather than decided twice.
+    """
     ns = clock.namespaces
     policy = func.coalesce(
         select(ns.c.review_policy).where(ns.c.namespace == Review.namespace).scalar_subquery(),
@@ -146,10 +169,21 @@ async def approve_due_reviews(
     ]
     if request.namespace is not None:
         conditions.append(Review.namespace == request.namespace)
+    due_accounts = select(Review.account_id).where(*conditions)
+    locked = (
+        await session.scalars(
+            select(Account.id)
+            .where(Account.id.in_(due_accounts), Account.status == "in_review")
+            .order_by(Account.id)
+            .with_for_update(of=Account)
+        )
+    ).all()
+    if not locked:
+        return []
     decided = (
         await session.execute(
             update(Review)
-            .where(and_(*conditions))
+            .where(and_(*conditions), Review.account_id.in_(locked))
             .values(status="approved", decided_at=Review.deadline, decided_by="deadline")
             .returning(Review.account_id, Review.deadline)
         )

@@ -12,3 +12,6 @@ class SchedulerSettings(ServiceSettings):
     sweep_enabled: bool = True
     # Clock hooks and resets may do bulk work (a million followers, thousands of accounts).
     hook_timeout_seconds: float = 60.0
+    # R-CLK-01: an advance waits this long for another advance (or a sweep) of its namespace to
+    # finish, then is refused with 409 clock_busy.
+    clock_wait_seconds: float = 30.0

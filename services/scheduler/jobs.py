@@ -12,15 +12,23 @@ from fastapi import FastAPI
 from contracts.lifecycle import ClockHookRequest
 from servicekit.logs import log_background_failure
 from services.scheduler.fanout import run_clock_hooks
+from services.scheduler.ownership import own_all_namespaces
 from services.scheduler.runtime import Runtime
 
 log = logging.getLogger("scheduler.sweep")
 SWEEP_JOB_ID = "clock-sweep"
 
 
-async def sweep(runtime: Runtime) -> int:
-    """One sweep: namespace None lets each service bring every namespace up to its own clock."""
-    outcome = await run_clock_hooks(runtime, ClockHookRequest(namespace=None))
+async def sweep(runtime: Runtime) -> int | None:
+    """One sweep: namespace None lets each service bring every namespace up to its own clock.
+
+    Runs only while no advance owns a namespace (`ownership`); returns None when it skipped.
+    """
+    async with own_all_namespaces(runtime.sessionmaker) as owned:
+        if not owned:
+            log.info("sweep skipped: an advance is running its hooks; the next sweep catches up")
+            return None
+        outcome = await run_clock_hooks(runtime, ClockHookRequest(namespace=None))
     log.info(
         "sweep: %d events; services reached: %s; failed: %s",
         len(outcome.events),

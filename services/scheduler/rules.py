@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from servicekit.clock import SHANGHAI
+from servicekit.clock import CEILING, SHANGHAI
 from servicekit.workdays import add_working_days
 
 NAMESPACE_PATTERN = re.compile(r"[A-Za-z0-9_.-]{1,64}")
-# A clock never runs past this, however it gets there (one huge amount, a far `to`, many advances
-# adding up): datetime ends at year 9999, and a sandbox has no use for the years before it.
-LATEST = datetime(3000, 1, 1, tzinfo=SHANGHAI)
+# An advance never lands on or past the clock's ceiling, however it gets there (one huge amount, a
+# far `to`, many advances adding up). A clock that ran into it reads the instant just below, so a
+# zero advance from there still lands below it (R-CLK-01).
+LATEST = CEILING
 
 
 class OutOfRange(ValueError):

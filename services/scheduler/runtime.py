@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 PEER_SERVICES = ("registration", "certification", "messaging")
 SELF = "scheduler"
 DEFAULT_HOOK_TIMEOUT = 60.0
+DEFAULT_CLOCK_WAIT = 30.0
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,7 @@ class Runtime:
     sessionmaker: async_sessionmaker[AsyncSession]
     peers: Mapping[str, httpx.AsyncClient]
     hook_timeout: float = DEFAULT_HOOK_TIMEOUT
+    clock_wait: float = DEFAULT_CLOCK_WAIT
 
     @classmethod
     def from_app(cls, app: FastAPI) -> Runtime:
@@ -30,6 +32,7 @@ class Runtime:
             sessionmaker=app.state.sessionmaker,
             peers=app.state.peers,
             hook_timeout=getattr(settings, "hook_timeout_seconds", DEFAULT_HOOK_TIMEOUT),
+            clock_wait=getattr(settings, "clock_wait_seconds", DEFAULT_CLOCK_WAIT),
         )
 
 

@@ -18,7 +18,7 @@ from contracts.scheduler.schemas import (
 from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.errors import Conflict, DependencyDown, Unprocessable
-from services.scheduler import repository, rules
+from services.scheduler import ownership, repository, rules
 from services.scheduler.fanout import Outcome, run_clock_hooks, run_resets
 from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
 
@@ -52,10 +52,23 @@ async def unfreeze_clock(session: AsyncSession, namespace: str) -> dict[str, obj
 
 
 async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) -> ClockAdvanced:
-    """Move the clock (committed first: peers read it), then run every hook over the skipped interval.
+    """Own the namespace, then run every hook over the skipped interval before letting go.
 
-    The row lock taken by `clock.lock` makes concurrent advances of one namespace add up in turn.
+    While it owns the namespace (`ownership`), no other advance of it and no sweep runs hooks, so
+    concurrent advances add up in turn and each interval has exactly one runner (R-CLK-01).
     """
+    async with ownership.own_namespace(runtime.sessionmaker, namespace, wait=runtime.clock_wait):
+        advanced = await _advance_owned(runtime, namespace, body)
+    # A failed hook is reported once the owner has let go: the moved clock stands either way.
+    if isinstance(advanced, DependencyDown):
+        raise advanced
+    return advanced
+
+
+async def _advance_owned(
+    runtime: Runtime, namespace: str, body: ClockAdvance
+) -> ClockAdvanced | DependencyDown:
+    """Move the clock (committed first: peers read it), then run every hook over the skipped interval."""
     async with unit_of_work(runtime.sessionmaker) as session:
         current = await clock.lock(session, namespace)
         try:
@@ -88,7 +101,7 @@ async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) ->
     )
     events = [_shown(e) for e in outcome.events]
     if outcome.failures:
-        raise _hooks_failed(outcome, target, events)
+        return _hooks_failed(outcome, target, events)
     return ClockAdvanced(namespace=namespace, from_=_local(current.now), now=_local(target), events=events)
 
 

@@ -5,8 +5,10 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection, async_sessionmaker
 
+from servicekit import clock
 from servicekit.clock import SHANGHAI
 from tests.scheduler.conftest import FakePeer, ns, set_clock
 
@@ -156,6 +158,54 @@ class TestAdvanceClock:
         assert r.status_code == 422, r.text
         assert r.json()["error"]["code"] == "clock_out_of_range"
         assert at((await client.get("/_sandbox/clock", headers=ns("t"))).json()) == near_the_end
+
+    async def test_advance_to_the_last_second_then_zero_advances_still_answer(
+        self, client: httpx.AsyncClient, db_conn: AsyncConnection
+    ) -> None:
+        """The issue's case: the clock runs on past 23:59:59, stops below 3000; `minutes: 0` is 200."""
+        last_second = {"to": "2999-12-31T23:59:59+08:00"}
+        r = await client.post("/_sandbox/clock/advance", headers=ns("t"), json=last_second)
+        assert r.status_code == 200, r.text
+        await self._let_a_second_pass(db_conn)
+        state = (await client.get("/_sandbox/clock", headers=ns("t"))).json()
+        assert (at(state), state["frozen"]) == (clock.LAST_INSTANT, True)
+        zero = await client.post("/_sandbox/clock/advance", headers=ns("t"), json={"minutes": 0})
+        assert zero.status_code == 200, zero.text
+        assert at(zero.json(), "from") == at(zero.json()) == clock.LAST_INSTANT
+        one = await client.post("/_sandbox/clock/advance", headers=ns("t"), json={"minutes": 1})
+        assert one.status_code == 422, one.text
+        assert one.json()["error"]["code"] == "clock_out_of_range"
+
+    async def test_advance_to_one_microsecond_below_the_ceiling_freezes_there(
+        self, client: httpx.AsyncClient, db_conn: AsyncConnection
+    ) -> None:
+        to = clock.LAST_INSTANT.isoformat()
+        r = await client.post("/_sandbox/clock/advance", headers=ns("t"), json={"to": to})
+        assert r.status_code == 200, r.text
+        assert at(r.json()) == clock.LAST_INSTANT
+        state = (await client.get("/_sandbox/clock", headers=ns("t"))).json()
+        assert (at(state), state["frozen"]) == (clock.LAST_INSTANT, True)
+        async with async_sessionmaker(bind=db_conn, join_transaction_mode="create_savepoint")() as session:
+            assert await clock.now(session, "t") == clock.LAST_INSTANT
+            assert await session.scalar(select(clock.sql_now("t"))) == clock.LAST_INSTANT
+        for body in ({"minutes": 0}, {"to": to}, {"days": 0, "working_days": 0}):
+            again = await client.post("/_sandbox/clock/advance", headers=ns("t"), json=body)
+            assert again.status_code == 200, (body, again.text)
+            assert at(again.json()) == clock.LAST_INSTANT
+        for body in ({"minutes": 1}, {"working_days": 1}, {"to": clock.CEILING.isoformat()}):
+            past = await client.post("/_sandbox/clock/advance", headers=ns("t"), json=body)
+            assert past.status_code == 422, (body, past.text)
+            assert past.json()["error"]["code"] == "clock_out_of_range"
+
+    async def _let_a_second_pass(self, db_conn: AsyncConnection) -> None:
+        """Real time passing, without the wait: push the stored offset on by a second."""
+        maker = async_sessionmaker(bind=db_conn, join_transaction_mode="create_savepoint")
+        async with maker() as session, session.begin():
+            await session.execute(
+                clock.namespaces.update()
+                .where(clock.namespaces.c.namespace == "t")
+                .values(offset_seconds=clock.namespaces.c.offset_seconds + 1.0)
+            )
 
     async def test_largest_advances_add_up_until_the_limit(self, client: httpx.AsyncClient) -> None:
         answers = [

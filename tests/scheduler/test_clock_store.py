@@ -62,3 +62,44 @@ class TestClockTable:
         assert (await clock.state(session, "ns")).offset_seconds == 0.0
         assert await clock.review_policy(session, "ns", "at_deadline") == "at_deadline"
         assert await clock.known_namespaces(session) == ["default"]
+
+
+class TestClockCeiling:
+    """R-CLK-01: a running clock stops just below 3000-01-01 and reads as frozen there."""
+
+    async def _run_past_the_ceiling(self, session: AsyncSession, seconds: float) -> None:
+        # As if the clock had been set to the last second and `seconds` of real time had passed.
+        offset = (clock.LAST_INSTANT - clock.real_now()).total_seconds() + seconds
+        await clock.set_time(session, "ns", clock.real_now())
+        await session.execute(
+            clock.namespaces.update()
+            .where(clock.namespaces.c.namespace == "ns")
+            .values(offset_seconds=offset, frozen_at=None)
+        )
+
+    @pytest.mark.parametrize("seconds", [0.0, 2.0, 86400.0 * 365 * 5000])
+    async def test_a_running_clock_at_or_past_the_ceiling_reads_frozen_below_it(
+        self, session: AsyncSession, seconds: float
+    ) -> None:
+        await self._run_past_the_ceiling(session, seconds)
+        state = await clock.state(session, "ns")
+        assert (state.now, state.frozen) == (clock.LAST_INSTANT, True)
+        assert await clock.now(session, "ns") < clock.CEILING
+
+    async def test_sql_twin_stops_at_the_same_instant(self, session: AsyncSession) -> None:
+        await self._run_past_the_ceiling(session, 2.0)
+        assert await session.scalar(select(clock.sql_now("ns"))) == clock.LAST_INSTANT
+
+    async def test_a_clock_set_to_the_last_instant_never_reads_the_ceiling(
+        self, session: AsyncSession
+    ) -> None:
+        await clock.set_time(session, "ns", clock.LAST_INSTANT)
+        for _ in range(3):
+            assert await clock.now(session, "ns") <= clock.LAST_INSTANT
+            assert await session.scalar(select(clock.sql_now("ns"))) <= clock.LAST_INSTANT
+
+    async def test_unfreezing_at_the_ceiling_stays_there(self, session: AsyncSession) -> None:
+        await self._run_past_the_ceiling(session, 2.0)
+        state = await clock.unfreeze(session, "ns")
+        assert (state.now, state.frozen) == (clock.LAST_INSTANT, True)
+        assert (await clock.freeze(session, "ns")).now == clock.LAST_INSTANT

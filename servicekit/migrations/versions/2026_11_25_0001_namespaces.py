@@ -9,12 +9,22 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from servicekit.clock import CLOCK_NOW_FUNCTION
-
 revision: str = "sandbox_0001"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
+
+# Static on purpose: sandbox_0002 replaces the function, and this revision must keep creating the
+# version it shipped with.
+CLOCK_NOW_FUNCTION = """
+CREATE OR REPLACE FUNCTION sandbox.clock_now(ns text) RETURNS timestamptz
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(
+        (SELECT coalesce(n.frozen_at, clock_timestamp() + make_interval(secs => n.offset_seconds))
+           FROM sandbox.namespaces n WHERE n.namespace = ns),
+        clock_timestamp())
+$$
+"""
 
 
 def upgrade() -> None:

@@ -152,7 +152,9 @@ class TestLoneSurrogates:
         assert [t["name"] for t in account.cgi_get("tags/get")["tags"]] == ["星标组"]
         assert account.cgi_get("menu/get")["errcode"] == 46003
 
-    def test_surrogates_encoded_as_utf8_bytes_are_refused_too(self, sandbox: Sandbox, account: Account) -> None:
+    def test_surrogates_encoded_as_utf8_bytes_are_refused_too(
+        self, sandbox: Sandbox, account: Account
+    ) -> None:
         """json.loads decodes bytes with "surrogatepass": ED A0 80 would arrive as a lone surrogate."""
         assert_errcode(account.cgi("tags/create", b'{"tag":{"name":"\xed\xa0\x80"}}'), 47001)
         with sandbox.admin(account.namespace) as admin:

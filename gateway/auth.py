@@ -38,6 +38,7 @@ class IntrospectionCache:
     def __init__(self, *, max_seconds: float, size: int) -> None:
         self.max_seconds = max_seconds
         self.size = size
+        self.clock = time.monotonic  # tests move it instead of sleeping through a TTL
         self.generation = 0
         self._entries: dict[str, tuple[float, Verdict]] = {}
 
@@ -45,7 +46,7 @@ class IntrospectionCache:
         entry = self._entries.get(key)
         if entry is None:
             return None
-        if entry[0] <= time.monotonic():
+        if entry[0] <= self.clock():
             del self._entries[key]
             return None
         return entry[1]
@@ -55,7 +56,7 @@ class IntrospectionCache:
             return
         if len(self._entries) >= self.size:
             del self._entries[next(iter(self._entries))]  # oldest insertion first
-        self._entries[key] = (time.monotonic() + min(ttl, self.max_seconds), verdict)
+        self._entries[key] = (self.clock() + min(ttl, self.max_seconds), verdict)
 
     def clear(self) -> None:
         self._entries.clear()

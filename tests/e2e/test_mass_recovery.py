@@ -40,6 +40,11 @@ def access_token(sandbox: Sandbox, account: dict[str, Any]) -> str:
     with sandbox.client() as http:
         return str(http.get("/cgi-bin/token", params=query).json()["access_token"])
 
+LOCK_WAITERS = """
+    SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+    WHERE NOT l.granted AND a.datname = current_database()
+"""
+
 
 def wait_finished(sandbox: Sandbox, token: str, msg_id: int, seconds: float) -> str:
     status, deadline = "SENDING", time.monotonic() + seconds
@@ -65,7 +70,10 @@ async def kill_mid_fan_out(sandbox: Sandbox, token: str, database_url: str) -> i
 
         sandbox.supervisor.stop_process("messaging", kill=True)
         sandbox.supervisor.start_process("messaging")
-        await asyncio.sleep(1.0)  # the new process's start-up recovery meets the dead one's lock
+        # The event itself: the new process's start-up recovery queues behind the dead one's job lock.
+        while await blocker.fetchval(LOCK_WAITERS) < 2:
+            assert time.monotonic() < deadline + 30, "the restarted process's recovery never reached the job"
+            await asyncio.sleep(0.05)
         await blocker.execute("ROLLBACK")
     finally:
         await blocker.close()

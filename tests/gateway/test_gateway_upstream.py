@@ -159,15 +159,22 @@ class TestHead:
         assert again.json()["path"] == "/api/v1/certifications/c-1"
 
 
+def later(gateway: Gateway, seconds: float) -> None:
+    """Move the introspection cache's clock on, as if `seconds` had passed."""
+    clock = gateway.auth.cache.clock
+    gateway.auth.cache.clock = lambda: clock() + seconds
+
+
 class TestCacheExpiry:
     async def test_answer_is_asked_again_after_its_ttl(
-        self, client: httpx.AsyncClient, services: dict[str, FakeService]
+        self, gateway: Gateway, client: httpx.AsyncClient, services: dict[str, FakeService]
     ) -> None:
         services["registration"].tokens["short"] = {"account": ACCOUNT, "ttl": 0.2}
         await client.get("/cgi-bin/user/get?access_token=short")
+        later(gateway, 0.19)
         await client.get("/cgi-bin/user/get?access_token=short")
         assert services["registration"].introspections == 1
-        await asyncio.sleep(0.25)
+        later(gateway, 0.02)
         response = await client.get("/cgi-bin/user/get?access_token=short")
         assert response.json()["service"] == "messaging"
         assert services["registration"].introspections == 2
@@ -179,9 +186,10 @@ class TestCacheExpiry:
         services["registration"].tokens["long"] = {"account": ACCOUNT, "ttl": 7200}
         async with through(gateway) as http:
             await http.get("/cgi-bin/user/get?access_token=long")
+            later(gateway, 0.19)
             await http.get("/cgi-bin/user/get?access_token=long")
             assert services["registration"].introspections == 1
-            await asyncio.sleep(0.25)
+            later(gateway, 0.02)
             await http.get("/cgi-bin/user/get?access_token=long")
         gateway.close()
         assert services["registration"].introspections == 2

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from contracts.registration.schemas import AccountView
@@ -206,7 +206,7 @@ class TestRecovery:
             await dead_backend.begin()
             await dead_backend.execute(select(MassJob.id).where(MassJob.id == msg_id).with_for_update())
             recovery = asyncio.create_task(jobs.recover_sending_jobs(maker))
-            await asyncio.sleep(0.3)
+            await until_a_backend_waits_for_a_lock(engine)
             assert not recovery.done()
             await dead_backend.rollback()
 
@@ -217,3 +217,17 @@ class TestRecovery:
             assert await deliveries(conn, msg_id) == 3
             status = await conn.scalar(select(MassJob.status).where(MassJob.id == msg_id))
         assert status == "SEND_SUCCESS"
+
+
+async def until_a_backend_waits_for_a_lock(engine: AsyncEngine, seconds: float = 30.0) -> None:
+    """The event itself: PostgreSQL shows a backend of this database queued behind a lock."""
+    waiting = text(
+        "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+        "WHERE NOT l.granted AND a.datname = current_database()"
+    )
+    deadline = asyncio.get_running_loop().time() + seconds
+    async with engine.connect() as conn:
+        while not await conn.scalar(waiting):
+            assert asyncio.get_running_loop().time() < deadline, "nothing ever waited for the lock"
+            await asyncio.sleep(0.01)
+

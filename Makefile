@@ -6,12 +6,14 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test check lint clean distclean
+.PHONY: help install run test test-fast check lint rules clean distclean
 
 help:
 	@echo "make run        start the sandbox (embedded PostgreSQL unless DATABASE_URL is set)"
 	@echo "make test       ruff, mypy --strict, import contracts, then the whole suite (unit, service, fuzz, e2e)"
-	@echo "make check      ruff, mypy --strict and import contracts only"
+	@echo "make test-fast  make check, then the unit and service tiers (no e2e, no fuzzing): the inner loop"
+	@echo "make check      ruff, mypy --strict, import contracts, and every cited rule has a test (docs/rules.md)"
+	@echo "make rules      regenerate docs/rules.md from docs/rules.toml and the tests' rule markers"
 	@echo "make clean      remove caches and build output; make distclean also removes .venv and .mpsandbox"
 
 $(BIN)/python:
@@ -38,12 +40,20 @@ check: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/python tools/rules.py --check
+
+rules: $(STAMP)
+	$(BIN)/python tools/rules.py
 
 lint: check
 
 # pytest uses TEST_DATABASE_URL when set; otherwise each run starts its own embedded PostgreSQL.
 test: check
 	$(BIN)/pytest
+
+# Unit and service tiers only: everything in-process, no real processes started, no fuzzing.
+test-fast: check
+	$(BIN)/pytest -q -m "not e2e and not fuzz" --ignore=tests/e2e --ignore=tests/fuzz
 
 clean:
 	rm -rf build dist *.egg-info .pytest_cache .ruff_cache .mypy_cache .hypothesis .import_linter_cache

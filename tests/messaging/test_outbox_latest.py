@@ -15,6 +15,7 @@ from contracts.messaging.client import OUTBOX_PATH
 from servicekit.testing import asgi_client, wire_app
 from services.messaging.app import build_app
 from services.messaging.config import MessagingSettings
+from services.messaging.outbox.notifier import OutboxNotifier
 from services.messaging.outbox.runtime import outbox_runtime
 
 LATEST = "/_sandbox/outbox/latest"
@@ -51,8 +52,22 @@ async def polling(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
         yield http
 
 
-async def send_later(http: httpx.AsyncClient, payload: dict[str, Any], delay: float) -> None:
-    await asyncio.sleep(delay)
+@pytest.fixture
+def waiting(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """Set when a long-poll has found nothing and starts to wait: the moment to record the entry."""
+    started = asyncio.Event()
+    original = OutboxNotifier.wait
+
+    async def wait(self: OutboxNotifier, event: asyncio.Event, seconds: float) -> None:
+        started.set()
+        await original(self, event, seconds)
+
+    monkeypatch.setattr(OutboxNotifier, "wait", wait)
+    return started
+
+
+async def send_once_waiting(http: httpx.AsyncClient, payload: dict[str, Any], waiting: asyncio.Event) -> None:
+    await asyncio.wait_for(waiting.wait(), timeout=10)
     response = await http.post(OUTBOX_PATH, json=payload)
     assert response.status_code == 201
 
@@ -69,7 +84,7 @@ class TestLatestOutbox:
         assert response.json()["data"]["code"] == "222222"
 
     async def test_entry_recorded_during_the_wait_wakes_the_listener(
-        self, listening: httpx.AsyncClient
+        self, listening: httpx.AsyncClient, waiting: asyncio.Event
     ) -> None:
         to = phone()
         loop = asyncio.get_running_loop()
@@ -77,7 +92,7 @@ class TestLatestOutbox:
 
         response, _ = await asyncio.gather(
             listening.get(LATEST, params={"to": to, "wait": 10}),
-            send_later(listening, sms(to, "654321"), delay=0.3),
+            send_once_waiting(listening, sms(to, "654321"), waiting),
         )
 
         assert response.status_code == 200
@@ -86,13 +101,13 @@ class TestLatestOutbox:
         assert loop.time() - started < 1.5
 
     async def test_entry_recorded_during_the_wait_is_found_without_listener(
-        self, polling: httpx.AsyncClient
+        self, polling: httpx.AsyncClient, waiting: asyncio.Event
     ) -> None:
         to = phone()
 
         response, _ = await asyncio.gather(
             polling.get(LATEST, params={"to": to, "wait": 5}),
-            send_later(polling, sms(to, "777777"), delay=0.3),
+            send_once_waiting(polling, sms(to, "777777"), waiting),
         )
 
         assert response.status_code == 200

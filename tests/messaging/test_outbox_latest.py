@@ -57,6 +57,7 @@ async def send_later(http: httpx.AsyncClient, payload: dict[str, Any], delay: fl
     assert response.status_code == 201
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestLatestOutbox:
     async def test_newest_existing_entry_is_returned_at_once(self, listening: httpx.AsyncClient) -> None:
         to = phone()

@@ -48,6 +48,7 @@ class TestClock:
         assert "cli-show" in result.output
         assert "+08:00" in result.output
 
+    @pytest.mark.rule("R-CLK-01")
     def test_advance_3d_moves_only_that_namespace(self, private_sandbox: Sandbox) -> None:
         result = mpsandbox(private_sandbox, "clock", "advance", "3d", "-n", "cli-3d")
 
@@ -55,6 +56,7 @@ class TestClock:
         assert clock_of(private_sandbox, "cli-3d")["offset_seconds"] == pytest.approx(3 * 86400, abs=10)
         assert clock_of(private_sandbox, "cli-other")["offset_seconds"] == 0
 
+    @pytest.mark.rule("R-CLK-01")
     def test_advance_5wd_lands_on_the_fifth_working_day(self, private_sandbox: Sandbox) -> None:
         mpsandbox(private_sandbox, "clock", "freeze", "-n", "cli-5wd")
         before = datetime.fromisoformat(str(clock_of(private_sandbox, "cli-5wd")["now"])).astimezone(SHANGHAI)
@@ -66,6 +68,7 @@ class TestClock:
         assert after.date() == add_working_days(before.date(), 5)
         assert after.time() == before.time()
 
+    @pytest.mark.rule("R-CLK-01")
     def test_freeze_and_unfreeze(self, private_sandbox: Sandbox) -> None:
         frozen = mpsandbox(private_sandbox, "clock", "freeze", "-n", "cli-freeze")
         assert frozen.exit_code == 0, frozen.output
@@ -76,6 +79,7 @@ class TestClock:
         assert running.exit_code == 0, running.output
         assert clock_of(private_sandbox, "cli-freeze")["frozen"] is False
 
+    @pytest.mark.rule("R-CLK-01")
     def test_backwards_is_refused_with_the_spec_error(self, private_sandbox: Sandbox) -> None:
         result = mpsandbox(private_sandbox, "clock", "advance", "--to", "2001-01-01T00:00", "-n", "cli-back")
 

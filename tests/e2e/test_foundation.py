@@ -85,6 +85,7 @@ class TestAdminKey:
         assert_error_shape(response, 401)
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestClockNamespaces:
     def test_advancing_one_namespace_leaves_another_untouched(self, sandbox: Sandbox) -> None:
         moved, untouched = f"e2e-moved-{uuid.uuid4().hex[:8]}", f"e2e-still-{uuid.uuid4().hex[:8]}"

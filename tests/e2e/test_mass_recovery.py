@@ -93,6 +93,7 @@ async def delivery_counts(database_url: str, msg_id: int) -> tuple[int, int]:
     return int(row[0]), int(row[1])
 
 
+@pytest.mark.rule("R-MSG-27")
 class TestFanOutSurvivesAKill:
     def test_killed_inside_the_fan_out_the_restarted_process_delivers_once_to_everyone(
         self, private_sandbox: Sandbox, unique_namespace: str

@@ -23,6 +23,7 @@ def operator(sandbox: Sandbox, unique_namespace: str) -> Operator:
 
 
 class TestActivationEmail:
+    @pytest.mark.rule("R-REG-05")
     def test_link_in_the_email_leads_to_this_gateway_and_activates(
         self, sandbox: Sandbox, operator: Operator
     ) -> None:
@@ -35,6 +36,7 @@ class TestActivationEmail:
         assert followed.status_code == 200, followed.text
         assert followed.json()["status"] == "activated"
 
+    @pytest.mark.rule("R-REG-06", "R-OUT-01")
     def test_resent_link_read_right_after_the_resend_activates(self, operator: Operator) -> None:
         assert operator.sign_up().status_code == 201
         for _ in range(3):
@@ -47,6 +49,7 @@ class TestActivationEmail:
         assert operator.activate(newest).status_code == 200
 
 
+@pytest.mark.rule("R-REG-13", "R-OUT-01")
 class TestSmsCode:
     def test_second_code_read_right_after_sending_is_the_one_that_works(self, operator: Operator) -> None:
         assert operator.sign_up().status_code == 201

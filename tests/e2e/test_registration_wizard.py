@@ -262,6 +262,7 @@ def token_and_callback_ips(sandbox: Sandbox, appid: str, secret: str) -> list[st
 
 
 class TestWizardApproval:
+    @pytest.mark.rule("R-REG-18", "R-REG-30", "R-TOK-01")
     def test_manual_approval_gives_an_appid_whose_reset_secret_gets_a_working_token(
         self, sandbox: Sandbox, operator: Operator
     ) -> None:
@@ -293,6 +294,7 @@ class TestWizardApproval:
         assert reset.json()["appid"] == view["appid"]
         assert token_and_callback_ips(sandbox, view["appid"], reset.json()["secret"])
 
+    @pytest.mark.rule("R-CLK-02")
     def test_at_deadline_policy_approves_when_the_clock_passes_eight_working_days(
         self, operator: Operator
     ) -> None:
@@ -316,6 +318,7 @@ class TestWizardApproval:
         assert view["review"]["status"] == "approved"
 
 
+@pytest.mark.rule("R-REG-15", "R-REG-31")
 class TestWizardRejection:
     def test_rejection_reason_reaches_the_operator_and_resubmission_opens_a_new_review(
         self, operator: Operator
@@ -357,6 +360,7 @@ class TestWizardRejection:
 
 
 class TestWizardRefusals:
+    @pytest.mark.rule("R-REG-12")
     def test_photo_over_two_megabytes_is_refused_with_413_through_the_gateway(
         self, operator: Operator
     ) -> None:
@@ -376,6 +380,7 @@ class TestWizardRefusals:
             None,
         )
 
+    @pytest.mark.rule("R-REG-06", "R-CLK-02")
     def test_activation_link_is_gone_after_49_hours_and_the_email_is_free_again(
         self, operator: Operator
     ) -> None:
@@ -400,6 +405,7 @@ class TestWizardRefusals:
         again = operator.sign_up()
         assert again.status_code == 201, again.text
 
+    @pytest.mark.rule("R-REG-16", "R-CER-04")
     def test_name_of_a_certified_account_is_refused_at_step_five(self, operator: Operator) -> None:
         name = unique_name("东城公安")
         with operator.admin() as admin:

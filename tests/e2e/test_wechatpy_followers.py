@@ -20,6 +20,7 @@ def seed(sandbox: Sandbox, appid: str, count: int) -> dict[str, Any]:
     return dict(response.json())
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestWechatpyFollowers:
     def test_follower_list_pages_and_iterates(self, sandbox: Sandbox, wechat: SandboxWeChatClient) -> None:
         seed(sandbox, wechat.appid, 10_001)

@@ -67,6 +67,7 @@ def subscription_dev(sandbox: Sandbox, unique_namespace: str) -> Developer:
 
 
 class TestWechatpyMassSend:
+    @pytest.mark.rule("R-MSG-20", "R-MSG-24")
     def test_text_to_all_lands_in_the_chat_list_of_every_follower(self, service_dev: Developer) -> None:
         fans = service_dev.followers(3)
 
@@ -76,6 +77,7 @@ class TestWechatpyMassSend:
         items = [service_dev.inbox(openid) for openid in fans]
         assert [(i[0]["content"], i[0]["folder"]) for i in items] == [("明日停水通知", "chat")] * 3
 
+    @pytest.mark.rule("R-MSG-10", "R-MSG-20")
     def test_image_to_a_tag_reaches_its_members_only(self, service_dev: Developer) -> None:
         tagged, untagged = service_dev.followers(2)
         tag_id = service_dev.wechat.tag.create("居民")["id"]
@@ -88,6 +90,7 @@ class TestWechatpyMassSend:
         assert [i["media_id"] for i in service_dev.inbox(tagged)] == [media_id]
         assert service_dev.inbox(untagged) == []
 
+    @pytest.mark.rule("R-MSG-20")
     def test_voice_to_an_openid_list(self, service_dev: Developer) -> None:
         fans = service_dev.followers(3)
         media_id = service_dev.wechat.material.add("voice", io.BytesIO(mp3_bytes(3)))["media_id"]
@@ -97,6 +100,7 @@ class TestWechatpyMassSend:
         assert service_dev.wait_sent(sent["msg_id"]) == "SEND_SUCCESS"
         assert [len(service_dev.inbox(o)) for o in fans] == [1, 1, 0]
 
+    @pytest.mark.rule("R-MSG-20", "R-MSG-27")
     def test_video_and_article_to_all(self, service_dev: Developer) -> None:
         fan = service_dev.followers(1)[0]
         video = service_dev.wechat.media.upload("video", io.BytesIO(mp4_bytes()))["media_id"]
@@ -114,6 +118,7 @@ class TestWechatpyMassSend:
         assert service_dev.wait_sent(video_sent["msg_id"]) == "SEND_SUCCESS"
         assert [i["msgtype"] for i in service_dev.inbox(fan)] == ["mpnews", "mpvideo"]
 
+    @pytest.mark.rule("R-MSG-20")
     def test_preview_by_openid_reaches_one_follower(self, service_dev: Developer) -> None:
         fans = service_dev.followers(2)
 
@@ -122,6 +127,7 @@ class TestWechatpyMassSend:
         assert result["errmsg"] == "preview success"
         assert [len(service_dev.inbox(o)) for o in fans] == [1, 0]
 
+    @pytest.mark.rule("R-MSG-20")
     def test_get_and_delete(self, service_dev: Developer) -> None:
         service_dev.followers(1)
         msg_id = service_dev.wechat.message.send_mass_text(None, "可删除", is_to_all=True)["msg_id"]
@@ -131,6 +137,7 @@ class TestWechatpyMassSend:
 
         assert service_dev.wechat.message.get_mass(msg_id)["msg_status"] == "DELETE"
 
+    @pytest.mark.rule("R-MSG-23")
     def test_second_send_of_the_day_raises_45028(self, subscription_dev: Developer) -> None:
         subscription_dev.followers(1)
         subscription_dev.wechat.message.send_mass_text(None, "今日第一条", is_to_all=True)
@@ -166,6 +173,7 @@ def sender(dev: Developer, kind: str) -> Send:
 
 
 @pytest.mark.parametrize("kind", ["text", "image", "voice", "video", "article"])
+@pytest.mark.rule("R-MSG-20", "R-MSG-24")
 class TestEveryTypeToEveryAudience:
     def test_to_all_to_a_tag_to_openids_and_as_preview(self, service_dev: Developer, kind: str) -> None:
         fans = service_dev.followers(4)

@@ -48,6 +48,7 @@ def callback_ips_errcode(sandbox: Sandbox, token: str) -> int:
 
 
 class TestWechatpyToken:
+    @pytest.mark.rule("R-TOK-01", "R-TOK-04")
     def test_token_from_the_sandbox_works_for_getcallbackip(
         self, sandbox: Sandbox, account: dict[str, Any]
     ) -> None:
@@ -60,6 +61,7 @@ class TestWechatpyToken:
         assert client.token_fetches == 1
         assert callback_ips_errcode(sandbox, client.access_token) == 0
 
+    @pytest.mark.rule("R-TOK-01")
     def test_wrong_secret_raises_invalid_appsecret(self, sandbox: Sandbox, account: dict[str, Any]) -> None:
         client = CountingSandboxClient(sandbox.url, account["appid"], "0" * 32)
 
@@ -71,6 +73,7 @@ class TestWechatpyToken:
         assert raised.value.errcode == 40125
         assert client.token_fetches == 1
 
+    @pytest.mark.rule("R-TOK-04")
     def test_token_expired_on_the_sandbox_clock_is_renewed_transparently(
         self, sandbox: Sandbox, account: dict[str, Any]
     ) -> None:
@@ -91,6 +94,7 @@ class TestWechatpyToken:
         assert client.access_token != old_token
         assert callback_ips_errcode(sandbox, client.access_token) == 0
 
+    @pytest.mark.rule("R-TOK-04", "R-CLK-01")
     def test_expiry_in_another_namespace_leaves_the_token_alone(
         self, sandbox: Sandbox, account: dict[str, Any], unique_namespace: str
     ) -> None:

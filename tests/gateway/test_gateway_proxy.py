@@ -116,11 +116,13 @@ class TestRequestId:
 
 
 class TestTokenCheck:
+    @pytest.mark.rule("R-TOK-04")
     async def test_missing_token_answers_41001(self, client: httpx.AsyncClient) -> None:
         response = await client.get("/cgi-bin/getcallbackip")
         assert response.status_code == 200
         assert response.json() == {"errcode": 41001, "errmsg": "access_token missing"}
 
+    @pytest.mark.rule("R-TOK-04")
     async def test_registration_errcode_is_relayed_verbatim(
         self, client: httpx.AsyncClient, services: dict[str, FakeService]
     ) -> None:
@@ -130,6 +132,7 @@ class TestTokenCheck:
         assert response.json() == {"errcode": 42001, "errmsg": "access_token expired rid: x"}
         assert services["messaging"].seen == []
 
+    @pytest.mark.rule("R-TOK-04")
     async def test_valid_token_forwards_with_the_account_header(
         self, client: httpx.AsyncClient, services: dict[str, FakeService]
     ) -> None:
@@ -147,6 +150,7 @@ class TestTokenCheck:
         assert services["registration"].introspections == 1
         assert len(services["messaging"].seen) == 3
 
+    @pytest.mark.rule("R-TOK-04")
     async def test_cache_is_cleared_after_a_sandbox_post(
         self, client: httpx.AsyncClient, services: dict[str, FakeService]
     ) -> None:
@@ -166,6 +170,7 @@ class TestTokenCheck:
         await client.get("/cgi-bin/user/get?access_token=good")
         assert services["registration"].introspections == 1
 
+    @pytest.mark.rule("R-TOK-04")
     async def test_cache_is_cleared_after_a_token_is_issued(
         self, client: httpx.AsyncClient, services: dict[str, FakeService]
     ) -> None:

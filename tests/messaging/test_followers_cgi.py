@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -25,6 +26,7 @@ async def unsubscribe(conn: AsyncConnection, openid: str) -> None:
     await conn.execute(update(Follower).where(Follower.openid == openid).values(subscribed=False))
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestUserGet:
     async def test_pages_of_ten_thousand_cross_the_boundary(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -73,6 +75,7 @@ class TestUserGet:
         assert body["errcode"] == 48001
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestUserInfo:
     async def test_follower_info_has_wechat_fields(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -114,6 +117,7 @@ class TestUserInfo:
         assert body["errcode"] == 41009
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestUserInfoBatchGet:
     async def test_returns_users_in_the_order_asked(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -168,6 +172,7 @@ class TestUserInfoBatchGet:
         assert response.json()["errcode"] == 44002
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestUpdateRemark:
     async def test_remark_is_stored_and_shown(self, db_conn: AsyncConnection) -> None:
         account = account_view()

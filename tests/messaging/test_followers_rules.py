@@ -13,6 +13,7 @@ def errcode(exc: pytest.ExceptionInfo[CgiError]) -> int | None:
     return exc.value.instance_errcode
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestCheckTagName:
     def test_thirty_bytes_of_chinese_is_accepted(self) -> None:
         assert rules.check_tag_name("广" * 10) == "广" * 10
@@ -29,6 +30,7 @@ class TestCheckTagName:
         assert errcode(exc) == 45157
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestCheckRemark:
     def test_twenty_nine_bytes_is_accepted(self) -> None:
         assert rules.check_remark("a" * 29) == "a" * 29
@@ -42,6 +44,7 @@ class TestCheckRemark:
         assert rules.check_remark("") == ""
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestCheckOpenidList:
     def test_fifty_is_accepted_and_duplicates_fold(self) -> None:
         assert rules.check_openid_list(["a"] * 50, limit=50) == ["a"]
@@ -78,6 +81,7 @@ class TestRegionSpread:
         assert len(rules.spread(rules.LANGUAGE_BUCKETS)) == 100
 
 
+@pytest.mark.rule("R-MSG-01")
 class TestOpenidPrefix:
     def test_prefix_is_stable_and_openid_safe(self) -> None:
         prefix = openid_prefix("acc_1")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -22,6 +23,7 @@ async def followers_of(conn: AsyncConnection, account_id: str) -> list[Follower]
     return list(rows.all())  # type: ignore[arg-type]
 
 
+@pytest.mark.rule("R-MSG-01")
 class TestSeedFollowers:
     async def test_small_seed_lists_unique_wechat_shaped_openids(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -128,6 +130,7 @@ class TestSeedFollowers:
         assert response.json()["error"]["code"] == "account_not_found"
 
 
+@pytest.mark.rule("R-MSG-01")
 class TestUnsubscribeFollower:
     async def test_follower_leaves_with_the_clock_time(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -152,6 +155,7 @@ class TestUnsubscribeFollower:
 
 
 class TestAudience:
+    @pytest.mark.rule("R-MSG-24")
     async def test_only_the_accounts_subscribed_followers_match(self, db_conn: AsyncConnection) -> None:
         mine, theirs = account_view(), account_view()
         openids = await seed_followers(db_conn, mine, 5)
@@ -163,6 +167,7 @@ class TestAudience:
         assert sorted(o for _, o in rows) == sorted(openids[1:])
         assert await count_followers(db_conn, mine.account_id) == 4
 
+    @pytest.mark.rule("R-MSG-20")
     async def test_filters_combine(self, db_conn: AsyncConnection) -> None:
         account = account_view()
         men_gz = await seed_followers(db_conn, account, 3, gender=1, province="广东", city="广州")

@@ -51,6 +51,7 @@ async def sending_job(db_conn: AsyncConnection, account: AccountView, **audience
 
 
 class TestConsoleMassSend:
+    @pytest.mark.rule("R-MSG-20", "R-MSG-27")
     async def test_accepted_with_202_and_counts_after_the_fan_out(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -73,6 +74,7 @@ class TestConsoleMassSend:
             3,
         )
 
+    @pytest.mark.rule("R-MSG-22")
     async def test_wechat_style_text_payload_is_accepted(self, client: httpx.AsyncClient) -> None:
         headers = account_headers(account_view())
         body = {"msgtype": "text", "text": {"content": "공지"}}
@@ -81,6 +83,7 @@ class TestConsoleMassSend:
         assert response.status_code == 400
         assert response.json()["error"]["characters"] == ["공", "지"]
 
+    @pytest.mark.rule("R-MSG-25")
     async def test_account_not_approved_is_403(self, client: httpx.AsyncClient) -> None:
         headers = account_headers(account_view(status="in_review"))
         response = await client.post(
@@ -89,6 +92,7 @@ class TestConsoleMassSend:
         assert response.status_code == 403
         assert response.json()["error"]["code"] == "account_not_approved"
 
+    @pytest.mark.rule("R-MSG-25")
     async def test_uncertified_account_may_send_from_the_console(self, client: httpx.AsyncClient) -> None:
         headers = account_headers(account_view(certified=False))
         response = await client.post(
@@ -96,6 +100,7 @@ class TestConsoleMassSend:
         )
         assert response.status_code == 202
 
+    @pytest.mark.rule("R-MSG-22")
     async def test_korean_text_is_400_naming_the_characters(self, client: httpx.AsyncClient) -> None:
         headers = account_headers(account_view())
         body = {"msgtype": "text", "text": "공지 notice"}
@@ -105,6 +110,7 @@ class TestConsoleMassSend:
         assert (error["code"], error["characters"]) == ("unsupported_language", ["공", "지"])
         assert "공" in error["message"]
 
+    @pytest.mark.rule("R-MSG-21")
     async def test_too_long_text_is_400_content_too_long(self, client: httpx.AsyncClient) -> None:
         headers = account_headers(account_view())
         response = await client.post(
@@ -150,6 +156,7 @@ class TestConsoleMassSend:
         assert (await client.get("/api/v1/mass-sends/quota")).status_code == 401
 
 
+@pytest.mark.rule("R-MSG-27")
 class TestRecovery:
     async def test_restart_finishes_a_sending_job_with_its_deliveries(
         self, db_conn: AsyncConnection, maker: async_sessionmaker[AsyncSession]

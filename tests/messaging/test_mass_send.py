@@ -34,6 +34,7 @@ async def job_row(db_conn: AsyncConnection, msg_id: int) -> MassJob:
 
 
 class TestSendAll:
+    @pytest.mark.rule("R-MSG-20", "R-MSG-24", "R-MSG-27")
     async def test_text_to_all_reaches_subscribed_followers_of_this_account_only(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -59,6 +60,7 @@ class TestSendAll:
         assert await inbox(client, gone[0]) == []
         assert [await inbox(client, o) for o in others] == [[], []]
 
+    @pytest.mark.rule("R-MSG-20")
     async def test_tag_filter_reaches_tag_members_only(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -73,6 +75,7 @@ class TestSendAll:
         assert result["errcode"] == 0
         assert [len(await inbox(client, o)) for o in tagged + untagged] == [1, 1, 0, 0]
 
+    @pytest.mark.rule("R-MSG-20")
     async def test_legacy_group_id_is_read_as_the_tag(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -87,24 +90,28 @@ class TestSendAll:
         assert (await job_row(db_conn, result["msg_id"])).sent_count == 2
         assert len(await inbox(client, tagged[0])) == 1
 
+    @pytest.mark.rule("R-MSG-20")
     async def test_unknown_tag_is_40152(self, client: httpx.AsyncClient) -> None:
         body = text_to_all()
         body["filter"] = {"is_to_all": False, "tag_id": 999}
         result = await CgiApi(client, account_view()).post_json("message/mass/sendall", body)
         assert result["errcode"] == 40152
 
+    @pytest.mark.rule("R-MSG-21")
     async def test_text_over_1200_units_is_45002(self, client: httpx.AsyncClient) -> None:
         result = await CgiApi(client, account_view()).post_json(
             "message/mass/sendall", text_to_all("政" * 601)
         )
         assert result["errcode"] == 45002
 
+    @pytest.mark.rule("R-MSG-21")
     async def test_text_of_600_chinese_characters_is_accepted(self, client: httpx.AsyncClient) -> None:
         result = await CgiApi(client, account_view()).post_json(
             "message/mass/sendall", text_to_all("政" * 600)
         )
         assert result["errcode"] == 0
 
+    @pytest.mark.rule("R-MSG-22")
     async def test_japanese_text_is_47003_naming_the_characters(self, client: httpx.AsyncClient) -> None:
         result = await CgiApi(client, account_view()).post_json(
             "message/mass/sendall", text_to_all("停水のお知らせ")
@@ -132,6 +139,7 @@ class TestSendAll:
         result = await CgiApi(client, account_view()).post_json("message/mass/sendall", body)
         assert result["errcode"] == 47001
 
+    @pytest.mark.rule("R-MSG-10", "R-MSG-20")
     async def test_uploaded_image_is_sent_and_shown_by_media_id(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -147,11 +155,13 @@ class TestSendAll:
         item = (await inbox(client, fans[0]))[0]
         assert (item["msgtype"], item["media_id"]) == ("image", media_id)
 
+    @pytest.mark.rule("R-MSG-25")
     async def test_uncertified_account_is_48001(self, client: httpx.AsyncClient) -> None:
         account = account_view(certified=False)
         result = await CgiApi(client, account).post_json("message/mass/sendall", text_to_all())
         assert result["errcode"] == 48001
 
+    @pytest.mark.rule("R-MSG-25", "R-REG-19")
     async def test_account_in_review_is_48001(self, client: httpx.AsyncClient) -> None:
         result = await CgiApi(client, account_view(status="in_review")).post_json(
             "message/mass/sendall", text_to_all()
@@ -159,6 +169,7 @@ class TestSendAll:
         assert result["errcode"] == 48001
 
 
+@pytest.mark.rule("R-MSG-24")
 class TestFolder:
     @pytest.mark.parametrize(
         ("account_type", "folder"), [("subscription", "subscription"), ("service", "chat")]
@@ -184,6 +195,7 @@ class TestFolder:
 
 
 class TestSendToOpenids:
+    @pytest.mark.rule("R-MSG-20", "R-MSG-24")
     async def test_non_followers_and_other_accounts_openids_are_filtered(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -204,6 +216,7 @@ class TestSendToOpenids:
         assert await inbox(client, foreign[0]) == []
         assert await inbox(client, gone[0]) == []
 
+    @pytest.mark.rule("R-MSG-20")
     async def test_a_single_openid_is_40130(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -214,6 +227,7 @@ class TestSendToOpenids:
         assert result["errcode"] == 40130
 
 
+@pytest.mark.rule("R-MSG-20")
 class TestPreview:
     async def test_preview_reaches_one_follower_without_using_quota(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -241,6 +255,7 @@ class TestPreview:
         assert result["errcode"] == 40003
 
 
+@pytest.mark.rule("R-MSG-20")
 class TestGetAndDelete:
     async def test_get_reports_send_success_once_fanned_out(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection

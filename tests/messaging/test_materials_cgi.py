@@ -46,6 +46,7 @@ async def material_rows(db_conn: AsyncConnection, account: AccountView) -> int:
 
 
 class TestTemporaryMedia:
+    @pytest.mark.rule("R-MSG-10")
     async def test_uploaded_image_is_downloaded_with_its_type(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -59,6 +60,7 @@ class TestTemporaryMedia:
         assert (got.content, got.headers["content-type"]) == (png, "image/png")
         assert got.headers["content-disposition"].endswith(f"{body['media_id']}.png")
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_thumb_answer_names_thumb_media_id(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -67,6 +69,7 @@ class TestTemporaryMedia:
         assert "media_id" not in body
         assert len(body["thumb_media_id"]) == 64
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_video_download_is_a_video_url(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -75,6 +78,7 @@ class TestTemporaryMedia:
         got = await client.get("/cgi-bin/media/get", params={"media_id": media_id}, headers=api.headers)
         assert got.json()["video_url"].startswith("http")
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_media_expires_after_3_days_of_sandbox_time(
         self, client: httpx.AsyncClient, account: AccountView, db_conn: AsyncConnection
     ) -> None:
@@ -87,6 +91,7 @@ class TestTemporaryMedia:
         got = await client.get("/cgi-bin/media/get", params={"media_id": media_id}, headers=api.headers)
         assert got.json()["errcode"] == 40007
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_another_accounts_media_id_is_40007(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -95,6 +100,7 @@ class TestTemporaryMedia:
         got = await client.get("/cgi-bin/media/get", params={"media_id": media_id}, headers=intruder.headers)
         assert got.json() == {"errcode": 40007, "errmsg": "invalid media_id"}
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_unknown_type_is_40004(self, client: httpx.AsyncClient, account: AccountView) -> None:
         body = (await CgiApi(client, account).upload("media/upload", "file", image_bytes("PNG"))).json()
         assert body["errcode"] == 40004
@@ -109,6 +115,7 @@ class TestTemporaryMedia:
         )
         assert response.json()["errcode"] == 41005
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_pdf_named_png_is_40004_and_not_stored(
         self, client: httpx.AsyncClient, account: AccountView, db_conn: AsyncConnection
     ) -> None:
@@ -122,6 +129,7 @@ class TestTemporaryMedia:
         assert response.json()["errcode"] == 40004
         assert await material_rows(db_conn, account) == 0
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_voice_over_60_seconds_is_45007_and_not_stored(
         self, client: httpx.AsyncClient, account: AccountView, db_conn: AsyncConnection
     ) -> None:
@@ -129,6 +137,7 @@ class TestTemporaryMedia:
         assert body["errcode"] == 45007
         assert await material_rows(db_conn, account) == 0
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_too_big_file_is_refused_before_the_body_is_read_whole(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -159,6 +168,7 @@ class TestTemporaryMedia:
         assert body["errcode"] == 48001
 
 
+@pytest.mark.rule("R-MSG-10")
 class TestPermanentMaterials:
     async def test_image_material_has_url_and_serves_its_bytes(
         self, client: httpx.AsyncClient, account: AccountView

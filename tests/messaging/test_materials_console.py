@@ -36,6 +36,7 @@ async def upload(
 
 
 class TestConsoleMaterials:
+    @pytest.mark.rule("R-MSG-10")
     async def test_uploaded_image_is_listed_and_served(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -50,16 +51,19 @@ class TestConsoleMaterials:
         content = await client.get(f"/api/v1/materials/{media_id}/content", headers=account_headers(account))
         assert (content.content, content.headers["content-type"]) == (png, "image/png")
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_video_keeps_title_and_introduction(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
         created = await upload(client, account, "video", mp4_bytes(), title="宣传片", introduction="三分钟")
         assert (created.json()["title"], created.json()["introduction"]) == ("宣传片", "三分钟")
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_voice_records_its_duration(self, client: httpx.AsyncClient, account: AccountView) -> None:
         created = await upload(client, account, "voice", wav_bytes(12))
         assert created.json()["duration_seconds"] == pytest.approx(12.0)
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_deleted_material_is_404(self, client: httpx.AsyncClient, account: AccountView) -> None:
         media_id = (await upload(client, account, "image", image_bytes("PNG"))).json()["media_id"]
         deleted = await client.delete(f"/api/v1/materials/{media_id}", headers=account_headers(account))
@@ -67,6 +71,7 @@ class TestConsoleMaterials:
         got = await client.get(f"/api/v1/materials/{media_id}", headers=account_headers(account))
         assert (got.status_code, got.json()["error"]["code"]) == (404, "material_not_found")
 
+    @pytest.mark.rule("R-MSG-10")
     async def test_another_accounts_material_is_404(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -75,12 +80,14 @@ class TestConsoleMaterials:
         assert (await client.get(f"/api/v1/materials/{media_id}", headers=other)).status_code == 404
         assert (await client.delete(f"/api/v1/materials/{media_id}", headers=other)).status_code == 404
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_thumb_over_64kb_is_413(self, client: httpx.AsyncClient, account: AccountView) -> None:
         big = image_bytes("JPEG", (400, 400), noise=True)
         refused = await upload(client, account, "thumb", big)
         assert refused.status_code == 413
         assert refused.json()["error"]["code"] == "file_too_large"
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_type_field_sets_the_limit_while_the_file_streams(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:
@@ -102,10 +109,12 @@ class TestConsoleMaterials:
         assert refused.status_code == 413
         assert len(sent) < 5  # the thumb's 64 KB, not the 20 MB ceiling of any material
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_pdf_as_image_is_415(self, client: httpx.AsyncClient, account: AccountView) -> None:
         refused = await upload(client, account, "image", pdf_bytes())
         assert (refused.status_code, refused.json()["error"]["code"]) == (415, "unsupported_file_type")
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_voice_over_60_seconds_is_400(
         self, client: httpx.AsyncClient, account: AccountView
     ) -> None:

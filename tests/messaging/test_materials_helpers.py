@@ -27,6 +27,7 @@ def article(thumb: str, **overrides: Any) -> dict[str, Any]:
     return {"title": "停水通知", "thumb_media_id": thumb, "content": "<p>明日停水</p>", **overrides}
 
 
+@pytest.mark.rule("R-MSG-10")
 class TestUploadNews:
     async def test_articles_become_a_news_media(self, api: CgiApi, db_conn: AsyncConnection) -> None:
         thumb = await api.temporary("thumb", image_bytes("JPEG"))
@@ -40,14 +41,17 @@ class TestUploadNews:
         kind, permanent, articles = stored.one()
         assert (kind, permanent, len(articles)) == ("news", False, 2)
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_nine_articles_are_45008(self, api: CgiApi) -> None:
         thumb = await api.temporary("image", image_bytes("PNG"))
         body = await api.post_json("media/uploadnews", {"articles": [article(thumb)] * 9})
         assert body["errcode"] == 45008
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_no_articles_is_45008(self, api: CgiApi) -> None:
         assert (await api.post_json("media/uploadnews", {"articles": []}))["errcode"] == 45008
 
+    @pytest.mark.rule("R-MSG-11")
     async def test_title_over_64_bytes_is_45003(self, api: CgiApi) -> None:
         thumb = await api.temporary("image", image_bytes("PNG"))
         body = await api.post_json("media/uploadnews", {"articles": [article(thumb, title="通" * 22)]})
@@ -77,6 +81,7 @@ class TestUploadNews:
         assert (await api.post_json("media/uploadnews", {"articles": []}))["errcode"] == 48001
 
 
+@pytest.mark.rule("R-MSG-10")
 class TestUploadVideo:
     async def test_own_video_becomes_an_mpvideo(self, api: CgiApi, db_conn: AsyncConnection) -> None:
         video = await api.temporary("video", mp4_bytes())
@@ -104,6 +109,7 @@ class TestUploadVideo:
         assert (await api.post_json("media/uploadvideo", {"title": "t"}))["errcode"] == 41006
 
 
+@pytest.mark.rule("R-MSG-10")
 class TestUploadImg:
     async def test_png_gets_a_url(self, api: CgiApi) -> None:
         body = (await api.upload("media/uploadimg", None, image_bytes("PNG"))).json()

@@ -46,6 +46,7 @@ async def resolve(session: AsyncSession, account: AccountView, media_id: str, ms
     )
 
 
+@pytest.mark.rule("R-MSG-10")
 class TestResolveForMass:
     async def test_temporary_image_is_usable_for_an_image_send(self, session: AsyncSession) -> None:
         account = account_view()

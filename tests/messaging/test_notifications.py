@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -40,6 +41,7 @@ async def notify(
     return str(response.json()["id"])
 
 
+@pytest.mark.rule("R-OUT-02")
 class TestListNotifications:
     async def test_operator_sees_own_notifications_newest_first_with_unread_count(
         self, client: httpx.AsyncClient
@@ -83,6 +85,7 @@ class TestListNotifications:
         assert response.json()["error"]["code"] == "unauthorized"
 
 
+@pytest.mark.rule("R-OUT-02")
 class TestReadNotification:
     async def test_marking_read_updates_the_item_and_the_unread_count(
         self, client: httpx.AsyncClient

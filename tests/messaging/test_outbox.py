@@ -51,6 +51,7 @@ def committing_app(engine: AsyncEngine) -> FastAPI:
     return wire_app(build_app(), engine=engine)
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestRecordMessage:
     async def test_new_key_is_recorded_at_the_namespace_clock(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -147,6 +148,7 @@ class TestRecordMessage:
         assert await rows_with_key(db_conn, payload["key"]) == 0
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestListOutbox:
     async def test_filters_are_exact_and_email_address_ignores_case(self, client: httpx.AsyncClient) -> None:
         address = f"{unique('Op')}@Example.gov.cn"

@@ -72,6 +72,7 @@ async def send_once_waiting(http: httpx.AsyncClient, payload: dict[str, Any], wa
     assert response.status_code == 201
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestLatestOutbox:
     async def test_newest_existing_entry_is_returned_at_once(self, listening: httpx.AsyncClient) -> None:
         to = phone()

@@ -95,6 +95,7 @@ async def row(engine: AsyncEngine, entry_id: str) -> OutboxMessage:
     return found
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestSmtpRelay:
     async def test_email_is_sent_once_even_when_the_request_is_retried(
         self, engine: AsyncEngine, smtp_server: tuple[Collector, int]

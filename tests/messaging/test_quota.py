@@ -25,6 +25,7 @@ async def sendall(api: CgiApi, **extra: Any) -> dict[str, Any]:
     return await api.post_json("message/mass/sendall", {**TEXT, **extra})
 
 
+@pytest.mark.rule("R-MSG-23")
 class TestSubscriptionDailyQuota:
     async def test_second_send_of_the_day_is_45028_with_resets_at(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -49,6 +50,7 @@ class TestSubscriptionDailyQuota:
         assert (await sendall(api))["errcode"] == 45028
 
 
+@pytest.mark.rule("R-MSG-23")
 class TestServiceMonthlyQuota:
     async def test_fifth_send_of_the_month_is_refused_and_next_month_resets(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -64,6 +66,7 @@ class TestServiceMonthlyQuota:
         assert (await sendall(api))["errcode"] == 0
 
 
+@pytest.mark.rule("R-MSG-23")
 class TestQuotaSharedWithConsole:
     async def test_console_send_uses_the_api_quota_and_gets_429(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -92,6 +95,7 @@ class TestQuotaSharedWithConsole:
         assert (await sendall(api))["errcode"] == 0
 
 
+@pytest.mark.rule("R-MSG-26")
 class TestClientMsgId:
     async def test_repeat_within_24_hours_is_45065_with_the_first_job_and_sends_nothing(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -136,6 +140,7 @@ async def committing_client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncCli
 
 class TestConcurrency:
     @pytest.mark.parametrize(("account_type", "limit"), [("subscription", 1), ("service", 4)])
+    @pytest.mark.rule("R-MSG-23")
     async def test_concurrent_sends_accept_exactly_the_limit(
         self, committing_client: httpx.AsyncClient, account_type: str, limit: int
     ) -> None:
@@ -146,6 +151,7 @@ class TestConcurrency:
         codes = sorted(r["errcode"] for r in results)
         assert codes == [0] * limit + [45028] * 6
 
+    @pytest.mark.rule("R-MSG-26")
     async def test_concurrent_repeats_of_a_clientmsgid_send_once(
         self, committing_client: httpx.AsyncClient, engine: AsyncEngine
     ) -> None:

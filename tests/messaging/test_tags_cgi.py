@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -26,6 +27,7 @@ async def tag_ids_in_db(conn: AsyncConnection, account: AccountView) -> list[int
     return list(rows)
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestCreateTag:
     async def test_ids_start_at_one_hundred(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -75,6 +77,7 @@ class TestCreateTag:
         assert body["errcode"] == 47001
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestConcurrentTagCreation:
     async def test_parallel_creates_never_pass_one_hundred(self, engine: AsyncEngine) -> None:
         from servicekit.testing import asgi_client, wire_app
@@ -106,6 +109,7 @@ class TestConcurrentTagCreation:
                 await conn.execute(Tag.__table__.delete().where(Tag.account_id == account.account_id))
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestConcurrentTagging:
     async def test_parallel_taggings_never_pass_twenty_tags(self, engine: AsyncEngine) -> None:
         from servicekit.testing import asgi_client, wire_app
@@ -148,6 +152,7 @@ class TestConcurrentTagging:
                 await conn.execute(Tag.__table__.delete().where(Tag.account_id == account.account_id))
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestGetTags:
     async def test_lists_star_group_and_counts_current_followers(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -173,6 +178,7 @@ class TestGetTags:
         assert response.json() == {"tags": [{"id": 2, "name": "星标组", "count": 0}]}
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestUpdateTag:
     async def test_rename(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -206,6 +212,7 @@ class TestUpdateTag:
         assert body["errcode"] == 45157
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestDeleteTag:
     async def test_delete_removes_the_tag_and_its_memberships(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -235,6 +242,7 @@ class TestDeleteTag:
         assert body["errcode"] == 45159
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestBatchTagging:
     async def test_tagging_shows_in_user_info_and_id_list(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -339,6 +347,7 @@ async def api_ids(conn: AsyncConnection, openid: str) -> list[int]:
     return list(rows)
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestTagFollowers:
     async def test_pages_tag_members_and_skips_unsubscribed(self, db_conn: AsyncConnection) -> None:
         account = account_view()
@@ -370,6 +379,7 @@ class TestTagFollowers:
         assert body["errcode"] == 45159
 
 
+@pytest.mark.rule("R-MSG-02")
 class TestGetIdList:
     async def test_another_accounts_openid_is_invalid(self, db_conn: AsyncConnection) -> None:
         mine, theirs = account_view(), account_view()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,7 +40,9 @@ async def submit_name(client: httpx.AsyncClient, op: Operator, name: str) -> htt
     return await client.put("/api/v1/account/profile", json={**PROFILE, "name": name}, headers=op.headers)
 
 
+@pytest.mark.rule("R-REG-16")
 class TestProfileNameOfCertifiedAccount:
+    @pytest.mark.rule("R-CER-04")
     async def test_name_held_by_a_certified_account_is_refused_and_nothing_changes(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -71,6 +74,7 @@ class TestProfileNameOfCertifiedAccount:
         assert accepted.status_code == 200, accepted.text
         assert accepted.json()["status"] == "in_review"
 
+    @pytest.mark.rule("R-CER-08", "R-DER-04")
     async def test_name_of_a_terminated_certified_account_is_free_again(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:

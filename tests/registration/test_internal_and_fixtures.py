@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +34,7 @@ class TestInternalAccounts:
             assert r.json()["error"]["code"] == "account_not_found"
 
 
+@pytest.mark.rule("R-REG-21")
 class TestSessionIntrospection:
     async def test_live_session_resolves_to_the_account(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
@@ -51,6 +53,7 @@ class TestSessionIntrospection:
 
 
 class TestCreateFixture:
+    @pytest.mark.rule("R-REG-30")
     async def test_fixture_has_every_documented_field(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client, namespace="ns-fixtures")
         assert account["namespace"] == "ns-fixtures"
@@ -80,6 +83,7 @@ class TestCreateFixture:
         assert len({r[0] for r in rows}) == 2
         assert len({r[1] for r in rows}) == 2
 
+    @pytest.mark.rule("R-REG-02", "R-REG-30")
     async def test_secret_is_stored_hashed(self, client: httpx.AsyncClient, db_conn: AsyncConnection) -> None:
         account = await fixture_account(client)
         stored = (
@@ -116,6 +120,7 @@ class TestCreateFixture:
         assert r.status_code == 422
         assert r.json()["error"]["field"] == "type"
 
+    @pytest.mark.rule("R-REG-16")
     async def test_fixture_name_follows_the_name_rules_protected_names_included(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -124,6 +129,7 @@ class TestCreateFixture:
             assert r.status_code == 400, name
             assert r.json()["error"]["field"] == "name", name
 
+    @pytest.mark.rule("R-REG-16", "R-CER-04")
     async def test_name_of_a_certified_account_is_refused_for_another_fixture(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:

@@ -56,6 +56,7 @@ async def observed(
             yield client, wrapper
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestDeliveryBeforeAnswer:
     async def test_activation_email_is_in_the_outbox_before_the_sign_up_answer(
         self, observed: tuple[httpx.AsyncClient, SentAtResponseStart], messaging: FakeMessaging

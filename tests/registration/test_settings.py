@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -26,6 +27,7 @@ async def approved_operator(client: httpx.AsyncClient, **body: object) -> tuple[
     return account, await login(client, account["email"], account["password"])
 
 
+@pytest.mark.rule("R-REG-32")
 class TestWechatId:
     async def test_wechat_id_can_be_set_once(self, client: httpx.AsyncClient) -> None:
         _, headers = await approved_operator(client)
@@ -61,6 +63,7 @@ class TestWechatId:
         assert r.json()["error"]["code"] == "not_approved"
 
 
+@pytest.mark.rule("R-REG-32")
 class TestLoginEmail:
     async def test_login_email_changes_once_a_month(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -104,6 +107,7 @@ class TestLoginEmail:
 
 
 class TestAvatar:
+    @pytest.mark.rule("R-REG-32")
     async def test_avatar_changes_once_a_month(self, client: httpx.AsyncClient) -> None:
         _, headers = await approved_operator(client)
         files = {"file": ("a.png", image_bytes("PNG"), "image/png")}
@@ -122,6 +126,7 @@ class TestAvatar:
         assert r.status_code == 415
 
 
+@pytest.mark.rule("R-REG-30")
 class TestResetSecret:
     async def test_new_secret_works_and_the_old_one_does_not(self, client: httpx.AsyncClient) -> None:
         account, headers = await approved_operator(client)
@@ -139,6 +144,7 @@ class TestResetSecret:
 
 
 class TestSearch:
+    @pytest.mark.rule("R-REG-30", "R-REG-19", "R-DER-04")
     async def test_only_approved_accounts_are_found_and_certified_ones_marked(
         self, client: httpx.AsyncClient
     ) -> None:
@@ -167,6 +173,7 @@ class TestSearch:
         assert (await client.get("/api/v1/accounts/search", params={"q": "%"})).json()["items"] == []
 
 
+@pytest.mark.rule("R-DER-04", "R-TOK-03")
 class TestTerminatedAccount:
     async def test_live_session_of_terminated_account_gets_410(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection

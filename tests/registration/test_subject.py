@@ -43,6 +43,7 @@ def random_phone() -> str:
     return f"139{secrets.randbelow(10**8):08d}"
 
 
+@pytest.mark.rule("R-REG-13")
 class TestSmsCodes:
     async def test_code_is_six_digits_in_the_sms_outbox(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
@@ -78,6 +79,7 @@ class TestSmsCodes:
         assert r.status_code == 429
         assert r.json()["error"]["code"] == "sms_daily_limit"
 
+    @pytest.mark.rule("R-CLK-01")
     async def test_another_namespace_ahead_in_time_does_not_block_the_phone(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -116,6 +118,7 @@ class TestSubmitSubject:
         ).one()
         assert row == (id_number(), "13800138000")
 
+    @pytest.mark.rule("R-REG-13")
     async def test_wrong_sms_code_counts_and_five_wrong_tries_kill_it(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -138,6 +141,7 @@ class TestSubmitSubject:
         )
         assert r.json()["error"]["code"] == "sms_code_exhausted"
 
+    @pytest.mark.rule("R-REG-09")
     async def test_refused_submission_does_not_consume_the_sms_code(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -174,6 +178,7 @@ class TestSubmitSubject:
             ("subject_type", "person", "invalid_subject_type"),
         ],
     )
+    @pytest.mark.rule("R-REG-08", "R-REG-10", "R-REG-11")
     async def test_invalid_fields_are_refused(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, field: str, value: str, code: str
     ) -> None:
@@ -182,6 +187,7 @@ class TestSubmitSubject:
         assert r.status_code == 400
         assert r.json()["error"]["code"] == code
 
+    @pytest.mark.rule("R-REG-09")
     async def test_oversized_letter_is_413_naming_the_field(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -196,6 +202,7 @@ class TestSubmitSubject:
         assert r.status_code == 413
         assert r.json()["error"]["field"] == "authorization_letter"
 
+    @pytest.mark.rule("R-REG-12")
     async def test_photo_over_2mb_is_413(self, client: httpx.AsyncClient, messaging: FakeMessaging) -> None:
         op = await typed_operator(client, messaging)
         big = image_bytes("GIF") + b"\0" * (2 * MB)
@@ -205,6 +212,7 @@ class TestSubmitSubject:
         assert r.status_code == 413
         assert r.json()["error"]["field"] == "operator_photo"
 
+    @pytest.mark.rule("R-REG-09")
     async def test_png_renamed_to_jpg_is_415(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -227,6 +235,7 @@ class TestSubmitSubject:
         json_body = await client.put("/api/v1/account/subject", json={"a": 1}, headers=op.headers)
         assert json_body.status_code == 415
 
+    @pytest.mark.rule("R-REG-14")
     async def test_sixth_registration_with_same_id_is_refused(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -239,6 +248,7 @@ class TestSubmitSubject:
             assert r.status_code == (200 if i < 5 else 409), r.text
         assert r.json()["error"]["code"] == "id_number_limit_reached"
 
+    @pytest.mark.rule("R-REG-14")
     async def test_the_five_are_counted_per_namespace(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -255,6 +265,7 @@ class TestSubmitSubject:
         )
         assert r.status_code == 200, r.text
 
+    @pytest.mark.rule("R-REG-14")
     async def test_sixth_registration_with_same_phone_is_refused(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -266,6 +277,7 @@ class TestSubmitSubject:
             await advance(db_conn, timedelta(seconds=61))
         assert r.json()["error"]["code"] == "phone_limit_reached"
 
+    @pytest.mark.rule("R-REG-14", "R-DER-04")
     async def test_terminated_accounts_do_not_count_against_the_five(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -300,6 +312,7 @@ async def committing_client(engine: AsyncEngine) -> AsyncIterator[tuple[httpx.As
             yield c, messaging
 
 
+@pytest.mark.rule("R-REG-14")
 class TestConcurrentSubjects:
     async def test_parallel_submissions_never_exceed_five_per_id_number(
         self, committing_client: tuple[httpx.AsyncClient, FakeMessaging], engine: AsyncEngine

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from contracts.registration.schemas import encode_account_header
@@ -26,6 +27,7 @@ async def introspect(client: httpx.AsyncClient, token: str | None) -> dict:
 
 
 class TestGetToken:
+    @pytest.mark.rule("R-TOK-01")
     async def test_valid_credentials_issue_a_token_for_7200_seconds(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
         r = await request_token(client, account)
@@ -33,6 +35,7 @@ class TestGetToken:
         assert r.json()["expires_in"] == 7200
         assert len(r.json()["access_token"]) >= 64
 
+    @pytest.mark.rule("R-TOK-01")
     async def test_wrong_inputs_return_wechat_codes(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
         base = credentials(account)
@@ -57,6 +60,7 @@ class TestGetToken:
         assert (posted.status_code, posted.json()["errcode"]) == (200, 43001)  # require GET method
         assert (fetched.status_code, fetched.json()["errcode"]) == (200, 43002)  # require POST method
 
+    @pytest.mark.rule("R-TOK-03")
     async def test_terminated_account_cannot_get_a_token(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client, status="terminated")
         r = await request_token(client, account)
@@ -76,10 +80,12 @@ class TestTokenIntrospection:
         assert "custom_menu" in body["account"]["capabilities"]
         assert body["ttl"] == 7200
 
+    @pytest.mark.rule("R-TOK-04")
     async def test_missing_and_unknown_tokens_are_refused(self, client: httpx.AsyncClient) -> None:
         assert (await introspect(client, None))["errcode"] == 41001
         assert (await introspect(client, "nope"))["errcode"] == 40001
 
+    @pytest.mark.rule("R-TOK-04")
     async def test_token_expires_after_7200_seconds_of_sandbox_time(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -90,6 +96,7 @@ class TestTokenIntrospection:
         await advance(db_conn, timedelta(seconds=1))
         assert (await introspect(client, token))["errcode"] == 42001
 
+    @pytest.mark.rule("R-TOK-01")
     async def test_replaced_token_works_five_more_minutes(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -103,6 +110,7 @@ class TestTokenIntrospection:
         assert (await introspect(client, old))["errcode"] == 40001
         assert (await introspect(client, new))["ttl"] == 7200 - 300
 
+    @pytest.mark.rule("R-TOK-03", "R-DER-04")
     async def test_account_terminated_after_issue_makes_its_token_invalid(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -117,6 +125,7 @@ class TestTokenIntrospection:
         assert (await introspect(client, token))["errcode"] == 40001
 
 
+@pytest.mark.rule("R-TOK-02")
 class TestStableToken:
     async def test_repeated_calls_return_the_same_token(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)
@@ -159,6 +168,7 @@ class TestStableToken:
         assert bad_type.json()["errcode"] == 40035
 
 
+@pytest.mark.rule("R-TOK-04")
 class TestGetCallbackIp:
     async def test_resolved_account_gets_the_ip_list(self, client: httpx.AsyncClient) -> None:
         account = await fixture_account(client)

@@ -4,6 +4,7 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -30,6 +31,7 @@ def oversized_photo() -> tuple[str, bytes, str]:
     return "photo.gif", image_bytes("GIF") + b"\0" * (3 * 1024 * 1024), "image/gif"
 
 
+@pytest.mark.rule("R-REG-03")
 class TestCaptcha:
     async def test_captcha_is_a_real_png_with_a_four_character_answer(
         self, client: httpx.AsyncClient
@@ -66,6 +68,7 @@ class TestCaptcha:
 
 
 class TestRegister:
+    @pytest.mark.rule("R-REG-05")
     async def test_registration_sends_the_activation_email(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -80,6 +83,7 @@ class TestRegister:
         assert mail["data"]["token"] in mail["data"]["link"]
         assert mail["data"]["link"].startswith("http://127.0.0.1:8000/api/v1/registrations/activation?token=")
 
+    @pytest.mark.rule("R-REG-01")
     async def test_taken_email_is_409(self, client: httpx.AsyncClient) -> None:
         email = unique_email()
         await register(client, email)
@@ -87,6 +91,7 @@ class TestRegister:
         assert r.status_code == 409
         assert r.json()["error"]["code"] == "email_taken"
 
+    @pytest.mark.rule("R-REG-01", "R-REG-02", "R-REG-04")
     async def test_invalid_inputs_are_refused_and_create_nothing(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:
@@ -114,6 +119,7 @@ class TestRegister:
 
 
 class TestActivation:
+    @pytest.mark.rule("R-REG-06")
     async def test_activation_link_expires_after_48_hours_and_frees_the_email(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -127,6 +133,7 @@ class TestActivation:
         assert r.json()["error"]["code"] == "activation_expired"
         assert (await register(client, email)).status_code == 201
 
+    @pytest.mark.rule("R-REG-06")
     async def test_resend_voids_the_old_link(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -141,6 +148,7 @@ class TestActivation:
         assert (await client.post("/api/v1/registrations/activation", json={"token": old})).status_code == 410
         assert (await client.post("/api/v1/registrations/activation", json={"token": new})).status_code == 200
 
+    @pytest.mark.rule("R-REG-05")
     async def test_link_from_the_email_activates_when_followed(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -151,6 +159,7 @@ class TestActivation:
         assert r.status_code == 200
         assert r.json()["status"] == "activated"
 
+    @pytest.mark.rule("R-REG-06")
     async def test_sixth_resend_of_the_day_is_429(self, client: httpx.AsyncClient) -> None:
         email = unique_email()
         await register(client, email)
@@ -162,6 +171,7 @@ class TestActivation:
 
 
 class TestLogin:
+    @pytest.mark.rule("R-REG-20")
     async def test_login_before_activation_is_403(self, client: httpx.AsyncClient) -> None:
         email = unique_email()
         await register(client, email, "Secret#123")
@@ -169,6 +179,7 @@ class TestLogin:
         assert r.status_code == 403
         assert r.json()["error"]["code"] == "email_not_activated"
 
+    @pytest.mark.rule("R-REG-20")
     async def test_five_wrong_passwords_lock_the_email_for_15_minutes(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -182,6 +193,7 @@ class TestLogin:
         await advance(db_conn, timedelta(minutes=15))
         assert (await client.post("/api/v1/sessions", json=right)).status_code == 201
 
+    @pytest.mark.rule("R-REG-21")
     async def test_session_expires_after_12_hours(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -191,6 +203,7 @@ class TestLogin:
         await advance(db_conn, timedelta(hours=12))
         assert (await client.get("/api/v1/account", headers=op.headers)).status_code == 401
 
+    @pytest.mark.rule("R-REG-22", "R-DER-04")
     async def test_terminated_account_login_is_410_with_date_and_reason(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -210,6 +223,7 @@ class TestLogin:
 
 
 class TestWizardToReview:
+    @pytest.mark.rule("R-REG-18", "R-DER-07")
     async def test_full_wizard_puts_the_account_in_review_with_a_working_day_deadline(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -228,6 +242,7 @@ class TestWizardToReview:
         assert account["appid"] is None
         assert account["capabilities"] == []
 
+    @pytest.mark.rule("R-REG-15", "R-REG-19")
     async def test_nothing_is_editable_during_review(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -247,6 +262,7 @@ class TestWizardToReview:
             assert r.status_code == 409
             assert r.json()["error"]["code"] == "under_review"
 
+    @pytest.mark.rule("R-REG-07")
     async def test_type_is_fixed_once_step_four_is_submitted(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -258,6 +274,7 @@ class TestWizardToReview:
 
 
 class TestReviewDecisions:
+    @pytest.mark.rule("R-REG-30")
     async def test_manual_approval_issues_appid_and_notifies(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -276,6 +293,7 @@ class TestReviewDecisions:
         twice = await client.post(f"/_sandbox/reviews/{review['review_id']}/approve")
         assert twice.status_code == 409
 
+    @pytest.mark.rule("R-REG-31")
     async def test_rejection_needs_a_reason_and_shows_it(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -292,6 +310,7 @@ class TestReviewDecisions:
         assert resubmitted.json()["status"] == "in_review"
         assert resubmitted.json()["review"]["review_id"] != review_id
 
+    @pytest.mark.rule("R-CLK-02")
     async def test_at_deadline_policy_approves_through_the_clock_hook_once(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:
@@ -328,6 +347,7 @@ class TestReviewDecisions:
         assert (await client.get("/api/v1/account", headers=op.headers)).json()["status"] == "approved"
 
 
+@pytest.mark.rule("R-REG-06", "R-CLK-02")
 class TestActivationExpiryHook:
     async def test_hook_terminates_unactivated_accounts_at_48_hours(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
@@ -342,6 +362,7 @@ class TestActivationExpiryHook:
         assert await clock_hook(client, "default", T0 + timedelta(days=3)) == []
 
 
+@pytest.mark.rule("R-OUT-01")
 class TestPendingDelivery:
     async def test_message_survives_a_messaging_outage_and_is_sent_once(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
@@ -367,6 +388,7 @@ class TestPendingDelivery:
 
 
 class TestDeregistration:
+    @pytest.mark.rule("R-REG-33", "R-DER-05")
     async def test_voluntary_deregistration_is_403(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:
@@ -375,6 +397,7 @@ class TestDeregistration:
         assert r.status_code == 403
         assert r.json()["error"]["code"] == "voluntary_deregistration_unsupported"
 
+    @pytest.mark.rule("R-REG-20")
     async def test_login_records_last_login(
         self, client: httpx.AsyncClient, messaging: FakeMessaging
     ) -> None:

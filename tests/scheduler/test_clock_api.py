@@ -19,6 +19,7 @@ def at(body: dict[str, Any], key: str = "now") -> datetime:
     return datetime.fromisoformat(body[key])
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestReadClock:
     async def test_fresh_namespace_runs_at_real_time(self, client: httpx.AsyncClient) -> None:
         r = await client.get("/_sandbox/clock", headers=ns("fresh"))
@@ -40,6 +41,7 @@ class TestReadClock:
         assert r.json()["error"]["code"] == "invalid_namespace"
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestAdvanceClock:
     async def test_amounts_add_up(self, client: httpx.AsyncClient, db_conn: AsyncConnection) -> None:
         await set_clock(db_conn, "t", T0)
@@ -54,6 +56,7 @@ class TestAdvanceClock:
         assert at(body) == expected
         assert at((await client.get("/_sandbox/clock", headers=ns("t"))).json()) == expected
 
+    @pytest.mark.rule("R-CLK-02")
     async def test_every_hook_gets_the_skipped_interval(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection, peers: dict[str, FakePeer]
     ) -> None:
@@ -65,6 +68,7 @@ class TestAdvanceClock:
             assert datetime.fromisoformat(call["from"]) == T0
             assert datetime.fromisoformat(call["to"]) == T0 + timedelta(days=80)
 
+    @pytest.mark.rule("R-CLK-02")
     async def test_events_of_every_service_come_back_in_time_order(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection, peers: dict[str, FakePeer]
     ) -> None:
@@ -316,6 +320,7 @@ class TestHookFailure:
         assert at((await client.get("/_sandbox/clock", headers=ns("t"))).json()) == T0 + timedelta(days=1)
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestFreeze:
     async def test_frozen_clock_holds_time(self, client: httpx.AsyncClient) -> None:
         frozen = (await client.post("/_sandbox/clock/freeze", headers=ns("f"))).json()

@@ -22,6 +22,7 @@ async def session(db_conn: AsyncConnection) -> AsyncIterator[AsyncSession]:
         yield s
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestClockTable:
     async def test_unknown_namespace_runs_at_real_time(self, session: AsyncSession) -> None:
         state = await clock.state(session, "nowhere")
@@ -64,6 +65,7 @@ class TestClockTable:
         assert await clock.known_namespaces(session) == ["default"]
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestClockCeiling:
     """R-CLK-01: a running clock stops just below 3000-01-01 and reads as frozen there."""
 

@@ -124,6 +124,7 @@ def assert_advanced(answer: httpx.Response) -> None:
     assert all(start < m <= end for m in moments)
 
 
+@pytest.mark.rule("R-CLK-01", "R-CLK-02", "R-CLK-03")
 class TestAdvanceRacingSweep:
     async def test_advance_and_sweeps_never_run_one_interval_twice(
         self, app: FastAPI, peers: dict[str, TimedPeer], namespace: str
@@ -149,6 +150,7 @@ class TestAdvanceRacingSweep:
         assert_one_runner_per_interval(peers, now)
 
 
+@pytest.mark.rule("R-CLK-01", "R-CLK-02")
 class TestConcurrentAdvancesOfOneNamespace:
     async def test_they_run_one_after_the_other(
         self, app: FastAPI, peers: dict[str, TimedPeer], namespace: str

@@ -20,6 +20,7 @@ class TestIsValidNamespace:
         assert not is_valid_namespace(name)
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestAdvanceTarget:
     def test_naive_to_is_shanghai_time(self) -> None:
         target = advance_target(NOW, to=datetime(2026, 10, 20, 8, 0))

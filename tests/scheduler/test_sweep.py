@@ -23,6 +23,7 @@ def runtime_for(db_conn: AsyncConnection, peers: dict[str, FakePeer]) -> Runtime
     return Runtime(sessionmaker=maker, peers={n: p.client() for n, p in peers.items()})
 
 
+@pytest.mark.rule("R-CLK-03")
 class TestSweep:
     async def test_sweep_calls_every_hook_for_all_namespaces(
         self, db_conn: AsyncConnection, peers: dict[str, FakePeer]
@@ -51,6 +52,7 @@ class TestSweep:
 
 
 class TestSweepLifespan:
+    @pytest.mark.rule("R-CLK-03")
     async def test_lifespan_schedules_one_coalesced_interval_job(self) -> None:
         app = build_app(SchedulerSettings(sweep_interval_seconds=7))
         async with sweep_lifespan(app):
@@ -67,6 +69,7 @@ class TestSweepLifespan:
             assert not hasattr(app.state, "scheduler")
 
 
+@pytest.mark.rule("R-CLK-01")
 class TestConcurrentAdvances:
     """Real commits on the shared engine: two advances race on one namespace."""
 

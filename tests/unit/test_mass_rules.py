@@ -10,6 +10,7 @@ from servicekit.clock import SHANGHAI
 from services.messaging.mass import rules
 
 
+@pytest.mark.rule("R-MSG-21")
 class TestTextUnits:
     def test_600_chinese_characters_fit(self) -> None:
         assert not rules.text_too_long("政" * 600)
@@ -22,6 +23,7 @@ class TestTextUnits:
         assert rules.text_too_long("a" * 1201)
 
 
+@pytest.mark.rule("R-MSG-22")
 class TestUnsupportedCharacters:
     @pytest.mark.parametrize(
         "text",
@@ -53,6 +55,7 @@ class TestUnsupportedCharacters:
         assert rules.unsupported_characters(text) == refused
 
 
+@pytest.mark.rule("R-MSG-26")
 class TestClientMsgId:
     def test_64_bytes_fit(self) -> None:
         assert not rules.clientmsgid_too_long("x" * 64)
@@ -62,11 +65,13 @@ class TestClientMsgId:
         assert rules.clientmsgid_too_long("政" * 22)
 
 
+@pytest.mark.rule("R-MSG-20")
 class TestOpenidListSize:
     def test_bounds(self) -> None:
         assert [rules.openid_list_size_ok(n) for n in (1, 2, 10_000, 10_001)] == [False, True, True, False]
 
 
+@pytest.mark.rule("R-MSG-23")
 class TestQuotaPeriod:
     def test_subscription_day_is_the_shanghai_calendar_day(self) -> None:
         # 2026-03-01 17:30 UTC is already 2026-03-02 01:30 in Shanghai.
@@ -90,6 +95,7 @@ class TestQuotaPeriod:
             rules.mass_quota_period(None, datetime(2026, 1, 1, tzinfo=UTC))
 
 
+@pytest.mark.rule("R-MSG-24")
 class TestFolder:
     def test_subscription_goes_to_the_subscription_folder_and_service_to_the_chat_list(self) -> None:
         assert (rules.folder_for("subscription"), rules.folder_for("service")) == ("subscription", "chat")

@@ -38,6 +38,7 @@ IMAGE = KINDS["image"]
 THUMB = KINDS["thumb"]
 
 
+@pytest.mark.rule("R-MSG-11")
 class TestMediaKind:
     @pytest.mark.parametrize("name", ["image", "voice", "video", "thumb"])
     def test_known_kind_is_returned(self, name: str) -> None:
@@ -50,6 +51,7 @@ class TestMediaKind:
         assert caught.value.instance_errcode == 40004
 
 
+@pytest.mark.rule("R-MSG-11")
 class TestDetectFormat:
     @pytest.mark.parametrize(
         ("data", "kind", "expected"),
@@ -74,6 +76,7 @@ class TestDetectFormat:
         assert detect_format(data) == expected
 
 
+@pytest.mark.rule("R-MSG-11")
 class TestVoiceDuration:
     def test_wav_duration_is_read_from_the_header(self) -> None:
         assert audio_duration("wav", wav_bytes(42)) == pytest.approx(42.0)
@@ -99,6 +102,7 @@ class TestVoiceDuration:
         assert audio_duration("mp3", b"\x00" * 500) is None
 
 
+@pytest.mark.rule("R-MSG-11")
 class TestCheckMedia:
     def test_png_image_is_accepted_with_its_content_type(self) -> None:
         checked = check_media(IMAGE, image_bytes("PNG"))
@@ -184,18 +188,22 @@ class TestCheckArticles:
         assert normalised["digest"] == "正文内容"
         assert (normalised["author"], normalised["show_cover_pic"]) == ("", 0)
 
+    @pytest.mark.rule("R-MSG-11")
     def test_eight_articles_are_accepted(self) -> None:
         assert len(check_articles([article()] * 8)) == 8
 
     @pytest.mark.parametrize("count", [0, 9])
+    @pytest.mark.rule("R-MSG-11")
     def test_article_count_outside_1_to_8_is_45008(self, count: int) -> None:
         with pytest.raises(CgiError) as caught:
             check_articles([article()] * count)
         assert caught.value.instance_errcode == 45008
 
+    @pytest.mark.rule("R-MSG-11")
     def test_title_of_64_bytes_is_accepted(self) -> None:
         assert check_articles([article(title="政" * 21 + "a")])[0]["title"] == "政" * 21 + "a"
 
+    @pytest.mark.rule("R-MSG-11")
     def test_title_of_65_bytes_is_45003(self) -> None:
         # 22 Chinese characters are 66 bytes in UTF-8 though only 22 characters long.
         with pytest.raises(CgiError) as caught:

@@ -21,6 +21,7 @@ def code_of(call: object, *args: object) -> str:
     return info.value.code
 
 
+@pytest.mark.rule("R-REG-01")
 class TestEmail:
     def test_valid_address_is_normalised(self) -> None:
         assert rules.normalize_email(" Op@Example.COM ") == "Op@example.com"
@@ -30,6 +31,7 @@ class TestEmail:
         assert code_of(rules.normalize_email, value) == "invalid_email"
 
 
+@pytest.mark.rule("R-REG-02")
 class TestPassword:
     @pytest.mark.parametrize("value", ["abc123", "A" * 32, "P@ss~w0rd!{}"])
     def test_printable_ascii_of_6_to_32_is_accepted(self, value: str) -> None:
@@ -40,6 +42,7 @@ class TestPassword:
         assert code_of(rules.check_password, value) == "invalid_password"
 
 
+@pytest.mark.rule("R-REG-11")
 class TestIdNumber:
     def test_known_valid_number_with_x_check_is_accepted(self) -> None:
         # The handbook's example number (§1.10) has a valid check character X.
@@ -72,6 +75,7 @@ class TestIdNumber:
         assert code_of(rules.check_id_number, value, TODAY) == "invalid_id_number"
 
 
+@pytest.mark.rule("R-REG-13")
 class TestPhone:
     @pytest.mark.parametrize("value", ["13800138000", "+8619912345678", "86 159-1234-5678"])
     def test_mainland_mobiles_are_accepted(self, value: str) -> None:
@@ -82,6 +86,7 @@ class TestPhone:
         assert code_of(rules.check_phone, value) == "invalid_phone"
 
 
+@pytest.mark.rule("R-REG-16")
 class TestAccountName:
     def test_units_count_cjk_as_two(self) -> None:
         assert rules.name_units("东城发布ab") == 10
@@ -100,6 +105,7 @@ class TestAccountName:
         assert info.value.code == "protected_name"
 
 
+@pytest.mark.rule("R-REG-17")
 class TestProfileFields:
     @pytest.mark.parametrize(
         ("value", "ok"), [("四个字呀", True), ("三个字", False), ("x" * 120, True), ("x" * 121, False)]
@@ -142,6 +148,7 @@ class TestProfileFields:
             assert code_of(rules.check_language, value) == "invalid_language"
 
 
+@pytest.mark.rule("R-REG-10")
 class TestOperatorName:
     def test_middle_dot_is_kept_and_normalised(self) -> None:
         assert rules.check_operator_name("阿依古丽•买买提") == "阿依古丽·买买提"
@@ -154,6 +161,7 @@ class TestOperatorName:
         assert code_of(rules.check_operator_name, value) == "invalid_operator_name"
 
 
+@pytest.mark.rule("R-REG-32")
 class TestWechatId:
     @pytest.mark.parametrize("value", ["dongcheng", "a_b-c1", "a" * 20])
     def test_valid_ids(self, value: str) -> None:
@@ -164,6 +172,7 @@ class TestWechatId:
         assert code_of(rules.check_wechat_id, value) == "invalid_wechat_id"
 
 
+@pytest.mark.rule("R-REG-32")
 class TestAddOneMonth:
     def test_end_of_january_becomes_end_of_february(self) -> None:
         moment = datetime(2026, 1, 31, 4, 0, tzinfo=UTC)  # 12:00 Shanghai
@@ -174,6 +183,7 @@ class TestAddOneMonth:
         assert rules.add_one_month(moment).astimezone(UTC) == datetime(2027, 1, 15, 4, 0, tzinfo=UTC)
 
 
+@pytest.mark.rule("R-REG-09", "R-REG-12")
 class TestImageFormat:
     def test_allowed_format_passes_and_others_fail(self) -> None:
         assert rules.check_image_format("f", "gif", rules.IMAGE_FORMATS) == "gif"

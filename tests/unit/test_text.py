@@ -5,6 +5,7 @@ from services.messaging.mass import rules as mass_rules
 from services.registration import rules as registration_rules
 
 
+@pytest.mark.rule("R-REG-16", "R-MSG-21")
 class TestTextUnits:
     def test_cjk_counts_two_and_anything_else_one(self) -> None:
         assert text_units("政务a1") == 6
@@ -25,6 +26,7 @@ class TestTextUnits:
         assert mass_rules.text_too_long("\U00030000" * 601)
 
 
+@pytest.mark.rule("R-REG-13")
 class TestMainlandMobile:
     @pytest.mark.parametrize("typed", ["13800138000", "+8613800138000", "8613800138000", "138-0013-8000"])
     def test_the_forms_an_operator_types_are_the_same_number(self, typed: str) -> None:

@@ -69,6 +69,7 @@ def make_request(
     return Request(scope, source.receive)
 
 
+@pytest.mark.rule("R-REG-09", "R-MSG-11")
 class TestSniff:
     @pytest.mark.parametrize(
         ("fmt", "expected"), [("PNG", "png"), ("JPEG", "jpg"), ("GIF", "gif"), ("BMP", "bmp")]
@@ -112,6 +113,7 @@ class TestReadMultipart:
         upload = body.files["media"]
         assert (upload.filename, upload.data, upload.size) == ("a.png", png, len(png))
 
+    @pytest.mark.rule("R-REG-09", "R-MSG-11")
     async def test_oversized_part_is_refused_before_the_body_is_read(self) -> None:
         source = ChunkedBody(multipart(("media", "big.jpg", b"\xff" * (2 * MB))))
         with pytest.raises(PayloadTooLarge) as caught:
@@ -128,6 +130,7 @@ class TestReadMultipart:
         assert caught.value.field == "intro"
         assert (caught.value.instance_status, caught.value.instance_code) == (400, "field_too_long")
 
+    @pytest.mark.rule("R-REG-09", "R-MSG-11")
     async def test_declared_length_over_every_limit_is_refused_unread(self) -> None:
         source = ChunkedBody(multipart(("media", "a.bin", b"0")))
         request = make_request(source, content_length=50 * MB)

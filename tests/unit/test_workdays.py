@@ -8,6 +8,7 @@ from servicekit.clock import SHANGHAI
 from servicekit.workdays import add_working_days, end_of_nth_working_day, is_holiday, is_working_day
 
 
+@pytest.mark.rule("R-REG-18")
 class TestIsWorkingDay:
     def test_ordinary_weekday_is_a_working_day(self) -> None:
         assert is_working_day(date(2026, 10, 14))
@@ -31,12 +32,14 @@ class TestAddWorkingDays:
     def test_zero_is_the_start_day(self) -> None:
         assert add_working_days(date(2026, 10, 3), 0) == date(2026, 10, 3)
 
+    @pytest.mark.rule("R-REG-18")
     def test_start_day_itself_is_not_counted(self) -> None:
         assert add_working_days(date(2026, 10, 12), 1) == date(2026, 10, 13)
 
     def test_friday_plus_one_is_monday(self) -> None:
         assert add_working_days(date(2026, 10, 16), 1) == date(2026, 10, 19)
 
+    @pytest.mark.rule("R-REG-18")
     def test_national_day_is_skipped_and_makeup_saturday_counted(self) -> None:
         # From Wed 30 Sep: Thu 8, Fri 9, Sat 10 (make-up), then Sun 11 is skipped, Mon 12.
         assert add_working_days(date(2026, 9, 30), 1) == date(2026, 10, 8)
@@ -48,6 +51,7 @@ class TestAddWorkingDays:
             add_working_days(date(2026, 10, 1), -1)
 
 
+@pytest.mark.rule("R-REG-18")
 class TestEndOfNthWorkingDay:
     def test_seven_working_days_over_national_day_end_at_midnight(self) -> None:
         # Submitted Tue 29 Sep: 30 Sep, 8, 9, 10 (make-up), 12, 13, 14 Oct → ends 15 Oct 00:00.

@@ -7,11 +7,13 @@ More commands live in their own modules (`<topic>_cmd.py`, calling `client.api_c
 from __future__ import annotations
 
 import re
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
@@ -97,12 +99,17 @@ def up(
         raise typer.Exit(1) from exc
 
     def announce(ready: Supervisor) -> None:
+        # Other commands find this sandbox with the same flags; say so when the defaults would miss it.
+        hint = ""
+        if gateway_port is not None or data_dir is not None:
+            where = f"--port {ready.ports['gateway']} --data-dir {shlex.quote(str(ready.data_dir))}"
+            hint = f"\n[bold]commands[/]  mpsandbox … {escape(where)}"
         console.print(
             Panel.fit(
                 f"[bold]gateway[/]   {ready.gateway_url}\n"
                 f"[bold]API docs[/]  {ready.gateway_url}/docs\n"
                 f"[bold]admin key[/] {ready.admin_key}   (header X-Sandbox-Key)\n"
-                f"[bold]data dir[/]  {ready.data_dir}",
+                f"[bold]data dir[/]  {ready.data_dir}{hint}",
                 title="mpsandbox is ready",
                 border_style="green",
             )

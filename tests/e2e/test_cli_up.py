@@ -220,8 +220,9 @@ class TestTwoSandboxes:
             for port, data_dir in sandboxes.items()
         ]
         try:
-            for up in ups:
+            for up, port in zip(ups, sandboxes, strict=True):
                 up.wait_for("mpsandbox is ready", timeout=180)
+                up.wait_for(f"mpsandbox … --port {port} --data-dir {sandboxes[port]}")  # how to reach it
             keys = {port: (home / "admin_key").read_text().strip() for port, home in sandboxes.items()}
             at = {port: ("--port", str(port), "--data-dir", str(home)) for port, home in sandboxes.items()}
             assert keys[first] != keys[second]

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .client import ApiError, admin_client, err_console, request_json
+from .client import ApiError, DataDirOption, PortOption, Target, admin_client, err_console, request_json
 
 console = Console(highlight=False)
 
@@ -78,8 +78,10 @@ def field_table(body: dict[str, Any], fields: tuple[tuple[str, str], ...]) -> Ta
     return table
 
 
-def _call(method: str, path: str, namespace: str | None, payload: dict[str, Any] | None = None) -> Any:
-    with admin_client(namespace) as http:
+def _call(
+    target: Target, method: str, path: str, namespace: str | None, payload: dict[str, Any] | None = None
+) -> Any:
+    with admin_client(namespace, target=target) as http:
         try:
             return request_json(method, path, json=payload, client=http)
         except ApiError as exc:
@@ -99,12 +101,14 @@ def create(
     ] = None,
     namespace: Annotated[str | None, typer.Option(help="X-Sandbox-Namespace to create it in.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON answer.")] = False,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Create an approved account with an operator login, AppID and AppSecret."""
     payload: dict[str, Any] = {"type": account_type.value, "certified": certified}
     if name is not None:
         payload["name"] = name
-    body = _call("POST", "/_sandbox/accounts", namespace, payload)
+    body = _call(Target.locate(port, data_dir), "POST", "/_sandbox/accounts", namespace, payload)
     if as_json:
         console.print_json(data=body)
         return
@@ -115,9 +119,11 @@ def create(
 def show(
     appid: Annotated[str, typer.Argument(help="The account's AppID.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON answer.")] = False,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Show an account's state: status, certification, deadlines, capabilities, timeline."""
-    body = _call("GET", f"/_sandbox/accounts/{appid}", None)
+    body = _call(Target.locate(port, data_dir), "GET", f"/_sandbox/accounts/{appid}", None)
     if as_json:
         console.print_json(data=body)
         return

@@ -7,15 +7,18 @@ More commands live in their own modules (`<topic>_cmd.py`, calling `client.api_c
 from __future__ import annotations
 
 import re
+import shlex
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.panel import Panel
 from rich.table import Table
 
 from . import account_cmd, followers_cmd, outbox_cmd
-from .client import api_call
+from .client import DataDirOption, PortOption, Target, api_call
 from .supervisor import Supervisor, SupervisorError, rich_sink
 
 app = typer.Typer(
@@ -71,21 +74,42 @@ def parse_duration(text: str) -> dict[str, int]:
 
 @app.command()
 def up(
-    gateway_port: Annotated[
-        int | None,
-        typer.Option("--port", "-p", help="Gateway port (default $MPSANDBOX_GATEWAY_PORT or 8000)."),
+    gateway_port: PortOption = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data-dir",
+            file_okay=False,
+            help="Database files and the generated admin key (default $MPSANDBOX_DATA_DIR or ./.mpsandbox).",
+        ),
     ] = None,
 ) -> None:
-    """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and run every service."""
-    supervisor = Supervisor(ports={"gateway": gateway_port} if gateway_port else None, sink=rich_sink())
+    """Start PostgreSQL (embedded unless DATABASE_URL is set), migrate, and run every service.
+
+    The services listen on the gateway port + 101…104 (8101…8104 for 8000) unless
+    MPSANDBOX_<SERVICE>_PORT says otherwise: a second sandbox needs only another --port and --data-dir.
+    """
+    try:
+        supervisor = Supervisor(
+            data_dir=data_dir, ports={"gateway": gateway_port} if gateway_port else None, sink=rich_sink()
+        )
+    except SupervisorError as exc:
+        err_console.print("[bold red]mpsandbox could not start[/]")
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(1) from exc
 
     def announce(ready: Supervisor) -> None:
+        # Other commands find this sandbox with the same flags; say so when the defaults would miss it.
+        hint = ""
+        if gateway_port is not None or data_dir is not None:
+            where = f"--port {ready.ports['gateway']} --data-dir {shlex.quote(str(ready.data_dir))}"
+            hint = f"\n[bold]commands[/]  mpsandbox … {escape(where)}"
         console.print(
             Panel.fit(
                 f"[bold]gateway[/]   {ready.gateway_url}\n"
                 f"[bold]API docs[/]  {ready.gateway_url}/docs\n"
                 f"[bold]admin key[/] {ready.admin_key}   (header X-Sandbox-Key)\n"
-                f"[bold]data dir[/]  {ready.data_dir}",
+                f"[bold]data dir[/]  {ready.data_dir}{hint}",
                 title="mpsandbox is ready",
                 border_style="green",
             )
@@ -125,10 +149,10 @@ def _health_rows(health: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
 
 
 @app.command()
-def status() -> None:
+def status(port: PortOption = None, data_dir: DataDirOption = None) -> None:
     """Health of the gateway, every service and the database."""
     # A degraded sandbox answers 503 with the same report: show it, it says what is down.
-    health = api_call("GET", "/_sandbox/health", accept=(503,))
+    health = api_call("GET", "/_sandbox/health", target=Target.locate(port, data_dir), accept=(503,))
     table = Table(title=f"mpsandbox — {health.get('status', '?')}")
     for column in ("component", "status", "version", "migrations", "detail"):
         table.add_column(column)
@@ -153,11 +177,14 @@ def status() -> None:
 @app.command()
 def reset(
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Delete every account, message and setting; clocks back to real time (schemas stay)."""
+    target = Target.locate(port, data_dir)
     if not yes:
-        typer.confirm("Delete all sandbox data?", abort=True)
-    api_call("POST", "/_sandbox/reset")
+        typer.confirm(f"Delete all data of the sandbox at {target.url}?", abort=True)
+    api_call("POST", "/_sandbox/reset", target=target)
     console.print("[green]sandbox reset[/]")
 
 
@@ -172,9 +199,12 @@ def _print_clock(body: dict[str, Any]) -> None:
 
 
 @clock_app.command("show")
-def clock_show(namespace: NamespaceOption = None) -> None:
+def clock_show(
+    namespace: NamespaceOption = None, port: PortOption = None, data_dir: DataDirOption = None
+) -> None:
     """The namespace's current sandbox time."""
-    _print_clock(api_call("GET", "/_sandbox/clock", namespace=namespace))
+    target = Target.locate(port, data_dir)
+    _print_clock(api_call("GET", "/_sandbox/clock", namespace=namespace, target=target))
 
 
 @clock_app.command("advance")
@@ -184,6 +214,8 @@ def clock_advance(
     ] = None,
     to: Annotated[str | None, typer.Option("--to", help="Move to this ISO 8601 time instead.")] = None,
     namespace: NamespaceOption = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Move the clock forward and run everything that falls due (deadlines, sweeps, notices)."""
     if (duration is None) == (to is None):
@@ -195,7 +227,8 @@ def clock_advance(
             raise typer.BadParameter(str(exc), param_hint="DURATION") from exc
     else:
         body = {"to": to}
-    result = api_call("POST", "/_sandbox/clock/advance", namespace=namespace, json=body)
+    target = Target.locate(port, data_dir)
+    result = api_call("POST", "/_sandbox/clock/advance", namespace=namespace, json=body, target=target)
     console.print(
         f"[bold]{result.get('namespace', 'default')}[/]  {result.get('from')} → {result.get('now')}"
     )
@@ -211,15 +244,21 @@ def clock_advance(
 
 
 @clock_app.command("freeze")
-def clock_freeze(namespace: NamespaceOption = None) -> None:
+def clock_freeze(
+    namespace: NamespaceOption = None, port: PortOption = None, data_dir: DataDirOption = None
+) -> None:
     """Stop the namespace's clock at its current time."""
-    _print_clock(api_call("POST", "/_sandbox/clock/freeze", namespace=namespace))
+    target = Target.locate(port, data_dir)
+    _print_clock(api_call("POST", "/_sandbox/clock/freeze", namespace=namespace, target=target))
 
 
 @clock_app.command("unfreeze")
-def clock_unfreeze(namespace: NamespaceOption = None) -> None:
+def clock_unfreeze(
+    namespace: NamespaceOption = None, port: PortOption = None, data_dir: DataDirOption = None
+) -> None:
     """Let the namespace's clock run again (the offset is kept)."""
-    _print_clock(api_call("POST", "/_sandbox/clock/unfreeze", namespace=namespace))
+    target = Target.locate(port, data_dir)
+    _print_clock(api_call("POST", "/_sandbox/clock/unfreeze", namespace=namespace, target=target))
 
 
 # -- commands kept in their own modules (each has `register(app)`) ----------------------------------

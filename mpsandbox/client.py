@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
 
 import httpx
 import typer
 from rich.console import Console
 
 from servicekit.context import ADMIN_KEY_HEADER, NAMESPACE_HEADER
-from servicekit.settings import DEFAULT_PORTS
+from servicekit.settings import DEFAULT_GATEWAY_PORT, loopback_url
 
 from .supervisor import ADMIN_KEY_FILENAME, data_dir_from_env
 
 err_console = Console(stderr=True, highlight=False)
+
+# Every command takes these, with the meaning `mpsandbox up` gives them, so a second sandbox
+# (`up --port 9000 --data-dir .sandbox2`) is driven with the same two flags.
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port", "-p", min=1, max=65535,
+        help="The sandbox's gateway port (default $MPSANDBOX_GATEWAY_PORT or 8000).",
+    ),
+]  # fmt: skip
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir", file_okay=False,
+        help="The sandbox's data directory (default $MPSANDBOX_DATA_DIR or ./.mpsandbox).",
+    ),
+]  # fmt: skip
 
 
 class ApiError(Exception):
@@ -31,36 +50,77 @@ class ApiError(Exception):
         self.code = code
 
 
-def gateway_url(environ: Mapping[str, str] | None = None) -> str:
+@dataclass(frozen=True)
+class Target:
+    """The sandbox a command talks to: its gateway and the admin key for `/_sandbox`."""
+
+    url: str
+    admin_key: str | None
+
+    @classmethod
+    def locate(
+        cls,
+        port: int | None = None,
+        data_dir: Path | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> Target:
+        """`--port`/`--data-dir` when given, else the environment `mpsandbox up` reads."""
+        return cls(
+            url=gateway_url(environ, port=port),
+            admin_key=configured_admin_key(environ, data_dir=data_dir),
+        )
+
+
+def gateway_url(environ: Mapping[str, str] | None = None, *, port: int | None = None) -> str:
+    """`port` (the flag), else MPSANDBOX_URL, else MPSANDBOX_GATEWAY_PORT on loopback, else :8000."""
     env = os.environ if environ is None else environ
+    if port is not None:
+        return loopback_url(port)
     if env.get("MPSANDBOX_URL"):
         return env["MPSANDBOX_URL"].rstrip("/")
-    port = env.get("MPSANDBOX_GATEWAY_PORT") or str(DEFAULT_PORTS["gateway"])
-    return f"http://127.0.0.1:{port}"
+    return loopback_url(int(env.get("MPSANDBOX_GATEWAY_PORT") or DEFAULT_GATEWAY_PORT))
 
 
-def configured_admin_key(environ: Mapping[str, str] | None = None) -> str | None:
-    """MPSANDBOX_ADMIN_KEY, else the key `mpsandbox up` saved in the data dir; None if neither exists."""
+def configured_admin_key(
+    environ: Mapping[str, str] | None = None, *, data_dir: Path | None = None
+) -> str | None:
+    """The key `mpsandbox up` saved in `data_dir` (the flag), else MPSANDBOX_ADMIN_KEY, else the key
+    saved in $MPSANDBOX_DATA_DIR (or ./.mpsandbox); None if there is none.
+
+    A sandbox started with MPSANDBOX_ADMIN_KEY saves no key: then even with `--data-dir` the
+    environment's key is the one.
+    """
     env = os.environ if environ is None else environ
+    if data_dir is not None:
+        saved = _saved_key(data_dir)
+        if saved:
+            return saved
     if env.get("MPSANDBOX_ADMIN_KEY"):
         return env["MPSANDBOX_ADMIN_KEY"]
-    path = data_dir_from_env(env) / ADMIN_KEY_FILENAME
+    if data_dir is not None:
+        return None
+    return _saved_key(data_dir_from_env(env))
+
+
+def _saved_key(data_dir: Path) -> str | None:
     try:
-        return path.read_text().strip() or None
+        return (data_dir / ADMIN_KEY_FILENAME).read_text().strip() or None
     except FileNotFoundError:
         return None
 
 
-def admin_client(namespace: str | None = None, *, timeout: float = 30.0) -> httpx.Client:
+def admin_client(
+    namespace: str | None = None, *, target: Target | None = None, timeout: float = 30.0
+) -> httpx.Client:
     """An httpx client on the gateway carrying the admin key (and the namespace, when given)."""
+    target = target or Target.locate()
     headers: dict[str, str] = {}
-    key = configured_admin_key()
-    if key:
-        headers[ADMIN_KEY_HEADER] = key
+    if target.admin_key:
+        headers[ADMIN_KEY_HEADER] = target.admin_key
     if namespace:
         headers[NAMESPACE_HEADER] = namespace
     # trust_env=False: the sandbox is local; an HTTP proxy from the environment would only get in the way.
-    return httpx.Client(base_url=gateway_url(), headers=headers, timeout=timeout, trust_env=False)
+    return httpx.Client(base_url=target.url, headers=headers, timeout=timeout, trust_env=False)
 
 
 def describe_error(response: httpx.Response) -> ApiError:
@@ -86,6 +146,7 @@ def request_json(
     json: Any = None,
     params: Mapping[str, Any] | None = None,
     client: httpx.Client | None = None,
+    target: Target | None = None,
     accept: tuple[int, ...] = (),
 ) -> Any:
     """One admin request; returns the decoded JSON body or raises ApiError.
@@ -93,7 +154,7 @@ def request_json(
     Statuses in `accept` are answers, not errors (the health report comes with 503 when degraded).
     """
     own = client is None
-    http = client or admin_client(namespace)
+    http = client or admin_client(namespace, target=target)
     try:
         response = http.request(method, path, json=json, params=params)
     except httpx.TransportError as exc:

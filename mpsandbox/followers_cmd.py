@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .client import ApiError, admin_client, err_console, request_json
+from .client import ApiError, DataDirOption, PortOption, Target, admin_client, err_console, request_json
 
 MAX_COUNT = 1_000_000  # what one call accepts; the CLI accepts more and chunks
 DEFAULT_CHUNK = 100_000
@@ -57,6 +57,8 @@ def add(
     language: Annotated[Language | None, typer.Option(help="zh_CN, zh_TW or en")] = None,
     chunk: Annotated[int, typer.Option(min=1, max=MAX_COUNT, help="Followers per request.")] = DEFAULT_CHUNK,
     namespace: Annotated[str | None, typer.Option(help="X-Sandbox-Namespace to send.")] = None,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Create COUNT simulated followers of APPID (unspecified attributes spread realistically)."""
     attributes = {
@@ -69,7 +71,11 @@ def add(
     created = 0
     openids: list[str] = []
     columns = (TextColumn("followers"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with admin_client(namespace, timeout=300.0) as http, Progress(*columns, console=console) as progress:
+    target = Target.locate(port, data_dir)
+    with (
+        admin_client(namespace, target=target, timeout=300.0) as http,
+        Progress(*columns, console=console) as progress,
+    ):
         task = progress.add_task("seed", total=count)
         for size in chunks(count, chunk):
             try:

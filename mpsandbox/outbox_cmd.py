@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from .client import ApiError, admin_client, err_console, request_json
+from .client import ApiError, DataDirOption, PortOption, Target, admin_client, err_console, request_json
 
 MAX_WAIT = 30.0
 console = Console(highlight=False)
@@ -62,6 +62,8 @@ def outbox(
     ] = None,
     namespace: Annotated[str | None, typer.Option(help="X-Sandbox-Namespace to send.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the raw JSON answer.")] = False,
+    port: PortOption = None,
+    data_dir: DataDirOption = None,
 ) -> None:
     """Messages the sandbox sent: activation e-mails, SMS codes, WeChat notices, notifications."""
     params: dict[str, Any] = query(to, kind, channel)
@@ -69,7 +71,8 @@ def outbox(
     if wait is not None:
         path, params["wait"] = "/_sandbox/outbox/latest", wait
     # The long-poll holds the request open for `wait` seconds: the client must outlast it.
-    with admin_client(namespace, timeout=(wait or 0) + 15.0) as http:
+    target = Target.locate(port, data_dir)
+    with admin_client(namespace, target=target, timeout=(wait or 0) + 15.0) as http:
         try:
             result = request_json("GET", path, params=params, client=http)
         except ApiError as exc:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import httpx
 
-from servicekit.settings import DEFAULT_PORTS, SERVICES
+from servicekit.settings import SERVICES, default_ports
 from servicekit.supervised import SUPERVISOR_PID_ENV
 
 GATEWAY = "gateway"
@@ -45,6 +45,36 @@ class SupervisorError(RuntimeError):
 def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
     env = os.environ if environ is None else environ
     return Path(env.get("MPSANDBOX_DATA_DIR") or ".mpsandbox")
+
+
+def resolve_ports(
+    chosen: Mapping[str, int] | None = None, environ: Mapping[str, str] | None = None
+) -> dict[str, int]:
+    """Every process's port: `chosen` (arguments, e.g. `--port`), else MPSANDBOX_<NAME>_PORT, else a
+    service's port follows the gateway's (gateway + 101…104, as each process's settings derive it)."""
+    env = os.environ if environ is None else environ
+    chosen = dict(chosen or {})
+
+    def configured(name: str) -> int | None:
+        if name in chosen:
+            return chosen[name]
+        text = env.get(f"MPSANDBOX_{name.upper()}_PORT")
+        if not text:
+            return None
+        try:
+            return int(text)
+        except ValueError:
+            raise SupervisorError(f"MPSANDBOX_{name.upper()}_PORT={text!r} is not a port number") from None
+
+    derived = default_ports(configured(GATEWAY) or default_ports()[GATEWAY])
+    ports = {name: configured(name) or derived[name] for name in PROCESSES}
+    for name, port in ports.items():
+        if not 0 < port <= 65535:
+            raise SupervisorError(
+                f"{name} would listen on port {port}: choose a gateway port at most 65431 "
+                f"(the services take the gateway's + 101…104) or set MPSANDBOX_{name.upper()}_PORT"
+            )
+    return ports
 
 
 def load_or_create_admin_key(data_dir: Path, environ: Mapping[str, str] | None = None) -> str:
@@ -129,14 +159,7 @@ class Supervisor:
         self.data_dir = (data_dir or data_dir_from_env()).resolve()
         self.database_url = database_url if database_url is not None else os.environ.get("DATABASE_URL")
         self._admin_key = admin_key
-        # Defaults, then MPSANDBOX_<NAME>_PORT (what each process's settings read too), then arguments.
-        merged_ports = dict(DEFAULT_PORTS)
-        for name in PROCESSES:
-            configured = os.environ.get(f"MPSANDBOX_{name.upper()}_PORT")
-            if configured:
-                merged_ports[name] = int(configured)
-        merged_ports.update(ports or {})
-        self.ports = merged_ports
+        self.ports = resolve_ports(ports)
         self.extra_env = dict(extra_env or {})
         self.sink = sink or plain_sink()
         self.ready_timeout = ready_timeout
@@ -330,7 +353,8 @@ class Supervisor:
                 if probe.connect_ex(("127.0.0.1", port)) == 0:
                     raise SupervisorError(
                         f"port {port} ({name}) is already in use — is another sandbox running? "
-                        f"Stop it, or choose other ports (MPSANDBOX_{name.upper()}_PORT)."
+                        "Stop it, or give this one another gateway port (`mpsandbox up --port P`, "
+                        "the services follow it) and its own data dir (`--data-dir D`)."
                     )
 
     def _wait_ready(self, children: Mapping[str, Child] | None = None) -> None:

@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, ClassVar, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULT_PORTS = {
-    "gateway": 8000,
-    "registration": 8101,
-    "certification": 8102,
-    "messaging": 8103,
-    "scheduler": 8104,
-}
 SERVICES = ("registration", "certification", "messaging", "scheduler")
+DEFAULT_GATEWAY_PORT = 8000
+# A service listens on the gateway's port plus its offset unless its own port is set, so a second
+# sandbox needs one variable (MPSANDBOX_GATEWAY_PORT=9000 → 9101…9104), not five.
+PORT_OFFSETS = {"registration": 101, "certification": 102, "messaging": 103, "scheduler": 104}
 
 
-def _peer(name: str) -> str:
-    return f"http://127.0.0.1:{DEFAULT_PORTS[name]}"
+def default_ports(gateway_port: int = DEFAULT_GATEWAY_PORT) -> dict[str, int]:
+    """Every process's port when only the gateway's is chosen: {"gateway": 8000, "registration": 8101, …}."""
+    return {"gateway": gateway_port, **{name: gateway_port + PORT_OFFSETS[name] for name in SERVICES}}
+
+
+def loopback_url(port: int) -> str:
+    return f"http://127.0.0.1:{port}"
+
+
+def _port(name: str) -> Any:
+    # 0 means "not set": derived from the gateway port after validation.
+    return Field(default=0, ge=0, le=65535, validation_alias=AliasChoices(f"MPSANDBOX_{name.upper()}_PORT"))
+
+
+def _url(name: str) -> Any:
+    # Empty means "not set": http://127.0.0.1:<that service's port> after validation.
+    return Field(default="", validation_alias=AliasChoices(f"MPSANDBOX_{name.upper()}_URL"))
 
 
 class CommonSettings(BaseSettings):
@@ -34,21 +47,41 @@ class CommonSettings(BaseSettings):
     )
     smtp_url: str | None = Field(default=None, validation_alias=AliasChoices("MPSANDBOX_SMTP_URL"))
     log_level: str = Field(default="info", validation_alias=AliasChoices("MPSANDBOX_LOG_LEVEL"))
-    registration_url: str = Field(
-        default=_peer("registration"), validation_alias=AliasChoices("MPSANDBOX_REGISTRATION_URL")
+    gateway_port: int = Field(
+        default=DEFAULT_GATEWAY_PORT, ge=1, le=65535, validation_alias=AliasChoices("MPSANDBOX_GATEWAY_PORT")
     )
-    certification_url: str = Field(
-        default=_peer("certification"), validation_alias=AliasChoices("MPSANDBOX_CERTIFICATION_URL")
-    )
-    messaging_url: str = Field(
-        default=_peer("messaging"), validation_alias=AliasChoices("MPSANDBOX_MESSAGING_URL")
-    )
-    scheduler_url: str = Field(
-        default=_peer("scheduler"), validation_alias=AliasChoices("MPSANDBOX_SCHEDULER_URL")
-    )
+    registration_port: int = _port("registration")
+    certification_port: int = _port("certification")
+    messaging_port: int = _port("messaging")
+    scheduler_port: int = _port("scheduler")
+    registration_url: str = _url("registration")
+    certification_url: str = _url("certification")
+    messaging_url: str = _url("messaging")
+    scheduler_url: str = _url("scheduler")
     peer_timeout_seconds: float = Field(
         default=10.0, validation_alias=AliasChoices("MPSANDBOX_PEER_TIMEOUT_SECONDS")
     )
+
+    @model_validator(mode="after")
+    def _derive_ports_and_urls(self) -> Self:
+        """Unset service ports follow the gateway port; unset peer URLs follow the service ports."""
+        derived = default_ports(self.gateway_port)
+        for name in SERVICES:
+            port = getattr(self, f"{name}_port") or derived[name]
+            setattr(self, f"{name}_port", port)
+            if not getattr(self, f"{name}_url"):
+                setattr(self, f"{name}_url", loopback_url(port))
+        return self
+
+    def ports(self) -> dict[str, int]:
+        """Where each process listens (the gateway and the four services)."""
+        return {
+            "gateway": self.gateway_port,
+            "registration": self.registration_port,
+            "certification": self.certification_port,
+            "messaging": self.messaging_port,
+            "scheduler": self.scheduler_port,
+        }
 
     def peer_urls(self) -> dict[str, str]:
         return {
@@ -60,10 +93,23 @@ class CommonSettings(BaseSettings):
 
 
 class ServiceSettings(CommonSettings):
-    """A service process: its own host/port under its own prefix (MPSANDBOX_<SERVICE>_PORT)."""
+    """A service process: its own host/port under its own prefix (MPSANDBOX_<SERVICE>_PORT).
+
+    `port` defaults to the gateway port plus the service's offset (`PORT_OFFSETS`).
+    """
+
+    service_name: ClassVar[str]
 
     host: str = "127.0.0.1"
-    port: int = 0
+    port: int = Field(default=0, ge=0, le=65535)
+
+    @model_validator(mode="after")
+    def _own_port(self) -> Self:
+        if not self.port:
+            name = self.service_name
+            self.port = getattr(self, f"{name}_port") or default_ports(self.gateway_port)[name]
+        return self
+
     db_pool_size: int = 10
 
     @property

@@ -1,9 +1,11 @@
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import DEFAULT_PORTS, ServiceSettings
+from servicekit.settings import ServiceSettings
 
 
 class CertificationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MPSANDBOX_CERTIFICATION_", extra="ignore")
 
-    port: int = DEFAULT_PORTS["certification"]
+    service_name: ClassVar[str] = "certification"

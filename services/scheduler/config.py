@@ -1,12 +1,14 @@
+from typing import ClassVar
+
 from pydantic_settings import SettingsConfigDict
 
-from servicekit.settings import DEFAULT_PORTS, ServiceSettings
+from servicekit.settings import ServiceSettings
 
 
 class SchedulerSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MPSANDBOX_SCHEDULER_", extra="ignore")
 
-    port: int = DEFAULT_PORTS["scheduler"]
+    service_name: ClassVar[str] = "scheduler"
     # R-CLK-03: at least every minute while the real clock runs.
     sweep_interval_seconds: float = 30.0
     sweep_enabled: bool = True

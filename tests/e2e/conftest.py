@@ -21,6 +21,7 @@ import pytest
 
 from mpsandbox.supervisor import PROCESSES, Supervisor, plain_sink
 from servicekit.context import ADMIN_KEY_HEADER, NAMESPACE_HEADER
+from servicekit.settings import PORT_OFFSETS
 from servicekit.testing import TestDatabase
 from tests.e2e.wechat import SandboxWeChatClient, certified_client
 
@@ -64,6 +65,26 @@ def free_ports(count: int) -> list[int]:
     finally:
         for sock in sockets:
             sock.close()
+
+
+def free_gateway_port(taken: set[int] | None = None) -> int:
+    """A free port whose services' ports (+101…104, as `mpsandbox up --port` derives them) are free too."""
+    for _ in range(200):
+        (port,) = free_ports(1)
+        wanted = [port, *(port + offset for offset in PORT_OFFSETS.values())]
+        if wanted[-1] > 65535 or set(wanted) & (taken or set()):
+            continue
+        sockets = [socket.socket(socket.AF_INET, socket.SOCK_STREAM) for _ in wanted]
+        try:
+            for sock, candidate in zip(sockets, wanted, strict=True):
+                sock.bind(("127.0.0.1", candidate))
+        except OSError:
+            continue
+        finally:
+            for sock in sockets:
+                sock.close()
+        return port
+    raise RuntimeError("no free gateway port with its four service ports free")
 
 
 def start_sandbox(server_url: str, root: Path) -> tuple[Sandbox, TestDatabase]:

@@ -4,14 +4,8 @@ a restart keeps the generated admin key."""
 from __future__ import annotations
 
 import os
-import queue
 import signal
-import subprocess
-import sys
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import psutil
@@ -20,41 +14,9 @@ import pytest
 from mpsandbox.supervisor import PROCESSES
 from servicekit.testing import TestDatabase
 from tests.e2e.conftest import free_ports
+from tests.e2e.up_process import CLI, Up, spawn
 
 pytestmark = pytest.mark.e2e
-
-CLI = Path(sys.executable).with_name("mpsandbox")
-
-
-@dataclass
-class Up:
-    """A running `mpsandbox up` and what it printed so far."""
-
-    process: subprocess.Popen[str]
-    lines: queue.Queue[str] = field(default_factory=queue.Queue)
-    seen: list[str] = field(default_factory=list)
-
-    def wait_for(self, text: str, timeout: float = 60.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            try:
-                line = self.lines.get(timeout=0.2)
-            except queue.Empty:
-                if self.process.poll() is not None:
-                    break
-                continue
-            self.seen.append(line)
-            if text in line:
-                return line
-        raise AssertionError(f"{text!r} not printed; output:\n" + "\n".join(self.seen))
-
-    def children(self) -> list[psutil.Process]:
-        return psutil.Process(self.process.pid).children(recursive=True)
-
-    def output(self) -> str:
-        while not self.lines.empty():
-            self.seen.append(self.lines.get())
-        return "\n".join(self.seen)
 
 
 def start_up(
@@ -73,24 +35,7 @@ def start_up(
     command = [str(CLI), "up"]
     if sigint_ignored:
         command = ["sh", "-c", 'trap "" INT; exec "$0" up', str(CLI)]
-    process = subprocess.Popen(
-        command,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
-    up = Up(process)
-
-    def pump() -> None:
-        assert process.stdout is not None
-        for line in process.stdout:
-            up.lines.put(line.rstrip("\n"))
-
-    threading.Thread(target=pump, daemon=True).start()
-    return up
+    return spawn(command, env)
 
 
 def assert_all_gone(processes: list[psutil.Process]) -> None:
@@ -176,3 +121,4 @@ class TestUp:
         assert_all_gone(children)
         assert_ports_free(ports)
         assert "messaging was killed by SIGKILL; stopping the sandbox" in up.output()
+

@@ -11,6 +11,7 @@ import typer
 from typer.testing import CliRunner
 
 from mpsandbox import followers_cmd
+from mpsandbox.client import Target
 
 
 def cli_against(monkeypatch: pytest.MonkeyPatch, answer: Any) -> tuple[typer.Typer, list[dict[str, Any]]]:
@@ -20,7 +21,9 @@ def cli_against(monkeypatch: pytest.MonkeyPatch, answer: Any) -> tuple[typer.Typ
         calls.append({"path": request.url.path, "body": json.loads(request.content)})
         return answer(request, calls[-1]["body"])
 
-    def fake_admin_client(namespace: str | None = None, *, timeout: float = 30.0) -> httpx.Client:
+    def fake_admin_client(
+        namespace: str | None = None, *, target: Target | None = None, timeout: float = 30.0
+    ) -> httpx.Client:
         return httpx.Client(transport=httpx.MockTransport(handler), base_url="http://gateway")
 
     monkeypatch.setattr(followers_cmd, "admin_client", fake_admin_client)

@@ -10,6 +10,7 @@ import typer
 from typer.testing import CliRunner
 
 from mpsandbox import outbox_cmd
+from mpsandbox.client import Target
 
 ENTRY = {
     "id": "ob_0001",
@@ -36,7 +37,9 @@ def gateway(monkeypatch: pytest.MonkeyPatch) -> list[httpx.Request]:
             return httpx.Response(200, json=ENTRY)
         return httpx.Response(404, json={"error": {"code": "not_found", "message": "没有匹配的消息"}})
 
-    def client(namespace: str | None = None, *, timeout: float = 30.0) -> httpx.Client:
+    def client(
+        namespace: str | None = None, *, target: Target | None = None, timeout: float = 30.0
+    ) -> httpx.Client:
         headers = {"X-Sandbox-Key": "k", **({"X-Sandbox-Namespace": namespace} if namespace else {})}
         return httpx.Client(
             base_url="http://gateway", transport=httpx.MockTransport(answer), headers=headers, timeout=timeout

@@ -12,6 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from mpsandbox import account_cmd
+from mpsandbox.client import Target
 
 Answer = Callable[[httpx.Request], httpx.Response]
 
@@ -56,7 +57,9 @@ def cli(monkeypatch: pytest.MonkeyPatch, calls: list[httpx.Request], answer: Ans
         calls.append(request)
         return answer(request)
 
-    def fake_admin_client(namespace: str | None = None, *, timeout: float = 30.0) -> httpx.Client:
+    def fake_admin_client(
+        namespace: str | None = None, *, target: Target | None = None, timeout: float = 30.0
+    ) -> httpx.Client:
         headers = {"X-Sandbox-Key": "key", **({"X-Sandbox-Namespace": namespace} if namespace else {})}
         return httpx.Client(
             transport=httpx.MockTransport(handler), base_url="http://gateway", headers=headers

@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from mpsandbox.cli import app, parse_duration
-from mpsandbox.client import configured_admin_key, describe_error, gateway_url
-from mpsandbox.supervisor import describe_exit, load_or_create_admin_key
+from mpsandbox.client import Target, configured_admin_key, describe_error, gateway_url
+from mpsandbox.supervisor import SupervisorError, describe_exit, load_or_create_admin_key, resolve_ports
 
 
 class TestParseDuration:
@@ -132,6 +132,70 @@ class TestGatewayUrl:
     def test_port_or_default(self) -> None:
         assert gateway_url({"MPSANDBOX_GATEWAY_PORT": "8123"}) == "http://127.0.0.1:8123"
         assert gateway_url({}) == "http://127.0.0.1:8000"
+
+    def test_port_flag_wins_over_the_environment(self) -> None:
+        env = {"MPSANDBOX_URL": "http://sandbox:9000", "MPSANDBOX_GATEWAY_PORT": "8123"}
+
+        assert gateway_url(env, port=9500) == "http://127.0.0.1:9500"
+
+
+class TestTarget:
+    def test_flags_name_the_gateway_and_the_data_dir_holding_the_key(self, tmp_path: Path) -> None:
+        key = load_or_create_admin_key(tmp_path, {})
+        env = {
+            "MPSANDBOX_GATEWAY_PORT": "8000",
+            "MPSANDBOX_ADMIN_KEY": "other",
+            "MPSANDBOX_DATA_DIR": "/nowhere",
+        }
+
+        assert Target.locate(9000, tmp_path, env) == Target(url="http://127.0.0.1:9000", admin_key=key)
+
+    def test_environment_alone(self, tmp_path: Path) -> None:
+        key = load_or_create_admin_key(tmp_path, {})
+        env = {"MPSANDBOX_GATEWAY_PORT": "9000", "MPSANDBOX_DATA_DIR": str(tmp_path)}
+
+        assert Target.locate(environ=env) == Target(url="http://127.0.0.1:9000", admin_key=key)
+
+    def test_data_dir_without_a_saved_key_uses_the_environments(self, tmp_path: Path) -> None:
+        # `up` with MPSANDBOX_ADMIN_KEY set saves no key file.
+        assert Target.locate(data_dir=tmp_path, environ={"MPSANDBOX_ADMIN_KEY": "k"}).admin_key == "k"
+        assert Target.locate(data_dir=tmp_path, environ={}).admin_key is None
+
+
+class TestResolvePorts:
+    def test_services_follow_the_gateway_port_given(self) -> None:
+        assert resolve_ports({"gateway": 9000}, {}) == {
+            "gateway": 9000, "registration": 9101, "certification": 9102,
+            "messaging": 9103, "scheduler": 9104,
+        }  # fmt: skip
+
+    def test_gateway_port_from_the_environment(self) -> None:
+        assert resolve_ports(None, {"MPSANDBOX_GATEWAY_PORT": "9200"})["scheduler"] == 9304
+
+    def test_flag_wins_over_the_environment_and_explicit_service_ports_stay(self) -> None:
+        env = {"MPSANDBOX_GATEWAY_PORT": "9200", "MPSANDBOX_MESSAGING_PORT": "7000"}
+
+        ports = resolve_ports({"gateway": 9000}, env)
+
+        assert ports["gateway"] == 9000
+        assert ports["registration"] == 9101
+        assert ports["messaging"] == 7000
+
+    def test_nothing_set_is_8000_and_8101_to_8104(self) -> None:
+        assert sorted(resolve_ports(None, {}).values()) == [8000, 8101, 8102, 8103, 8104]
+
+    @pytest.mark.parametrize(
+        ("chosen", "env", "message"),
+        [
+            ({"gateway": 65500}, {}, "at most 65431"),
+            (None, {"MPSANDBOX_REGISTRATION_PORT": "http"}, "MPSANDBOX_REGISTRATION_PORT='http'"),
+        ],
+    )
+    def test_impossible_ports_are_refused_by_name(
+        self, chosen: dict[str, int] | None, env: dict[str, str], message: str
+    ) -> None:
+        with pytest.raises(SupervisorError, match=message):
+            resolve_ports(chosen, env)
 
 
 class TestAdminKey:

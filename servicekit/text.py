@@ -2,7 +2,8 @@
 
 The platform counts a CJK ideograph as 2 units: the same measure limits account names (R-REG-16),
 certified names (§4.1 `certified_name`, by the same rule) and mass-send text (R-MSG-21). A mainland
-mobile number is read the same way where an operator types it (R-REG-13) and where the outbox is searched for what was sent to it.
+mobile number is read the same way where an operator types it (R-REG-13) and where the outbox is
+searched for what was sent to it.
 """
 
 from __future__ import annotations

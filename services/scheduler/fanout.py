@@ -25,7 +25,7 @@ from contracts.lifecycle import (
 )
 from servicekit.errors import SandboxError
 from servicekit.http import call_peer
-from services.scheduler import deregistration
+from services.scheduler.deregistration import service as deregistration
 from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
 
 log = logging.getLogger("scheduler.fanout")

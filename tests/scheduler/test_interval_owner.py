@@ -30,8 +30,8 @@ from servicekit.clock import SHANGHAI
 from servicekit.testing import asgi_client, wire_app
 from services.scheduler.app import build_app
 from services.scheduler.config import SchedulerSettings
-from services.scheduler.jobs import sweep
 from services.scheduler.runtime import PEER_SERVICES, Runtime
+from services.scheduler.sweep.jobs import sweep
 from tests.scheduler.conftest import ns
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.errors import Conflict
-from services.scheduler import repository
+from services.scheduler.clock import repository
 
 SWEEP_KEY = "mpsandbox.clock.sweep"
 _LOCK_NOT_AVAILABLE = "55P03"

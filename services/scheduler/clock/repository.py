@@ -1,18 +1,9 @@
+"""Every SQL statement of the clock API: the advisory locks that make one owner per interval."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
-
-from services.scheduler.models import Base
-
-
-async def truncate_own_tables(session: AsyncSession) -> int:
-    """Empty every table of the scheduler schema (the schema and its migrations stay)."""
-    tables = Base.metadata.sorted_tables
-    if tables:
-        names = ", ".join(f'"{t.schema}"."{t.name}"' for t in tables)
-        await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-    return len(tables)
 
 
 async def set_lock_timeout(session: AsyncSession, value: str) -> None:

@@ -21,7 +21,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.lifecycle import (
+from servicekit.bodies import BodyRefused, JsonBodyByDefault
+from servicekit.db import SessionDep, make_engine, make_sessionmaker
+from servicekit.errors import BadRequest, DatabaseUnavailable, DependencyDown, SandboxError
+from servicekit.http import make_peer_clients
+from servicekit.lifecycle import (
     CLOCK_HOOK_PATH,
     RESET_PATH,
     ClockEvent,
@@ -30,11 +34,7 @@ from contracts.lifecycle import (
     Readiness,
     ResetResponse,
 )
-from servicekit.db import SessionDep, make_engine, make_sessionmaker
-from servicekit.errors import BadRequest, DatabaseUnavailable, DependencyDown, SandboxError
-from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
-from servicekit.routing import BodyRefused, JsonBodyByDefault
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
 from servicekit.validation import describe

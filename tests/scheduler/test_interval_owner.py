@@ -24,9 +24,9 @@ from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from contracts.lifecycle import CLOCK_HOOK_PATH
 from servicekit import clock
 from servicekit.clock import SHANGHAI
+from servicekit.lifecycle import CLOCK_HOOK_PATH
 from servicekit.testing import asgi_client, wire_app
 from services.scheduler.app import build_app
 from services.scheduler.config import SchedulerSettings

@@ -6,11 +6,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.lifecycle import ClockEvent, ClockHookRequest
 from contracts.scheduler.schemas import ClockAdvance, ClockAdvanced
 from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.errors import Conflict, DependencyDown, Unprocessable
+from servicekit.lifecycle import ClockEvent, ClockHookRequest
 from services.scheduler.clock import ownership, rules
 from services.scheduler.fanout import Outcome, run_clock_hooks
 from services.scheduler.runtime import Runtime, unit_of_work

@@ -35,6 +35,7 @@ from servicekit.lifecycle import (
     ResetResponse,
 )
 from servicekit.logs import RequestContextMiddleware, configure_logging
+from servicekit.repository import truncate_tables
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
 from servicekit.validation import describe
@@ -221,10 +222,7 @@ def lifecycle_router(spec: ServiceSpec) -> APIRouter:
 
     @router.post(RESET_PATH, response_model=ResetResponse, tags=["internal"])
     async def reset(session: SessionDep) -> ResetResponse:
-        if tables:
-            names = ", ".join(f'"{t.schema}"."{t.name}"' for t in tables)
-            await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        return ResetResponse(service=spec.name, tables=len(tables))
+        return ResetResponse(service=spec.name, tables=await truncate_tables(session, tables))
 
     return router
 

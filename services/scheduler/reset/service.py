@@ -7,8 +7,9 @@ from typing import Any
 from contracts.scheduler.schemas import ResetDone
 from servicekit import clock
 from servicekit.errors import DependencyDown
+from servicekit.repository import truncate_tables
 from services.scheduler.fanout import run_resets
-from services.scheduler.reset import repository
+from services.scheduler.models import metadata
 from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
 
 
@@ -27,6 +28,6 @@ async def reset_sandbox(runtime: Runtime) -> ResetDone:
             **details,
         )
     async with unit_of_work(runtime.sessionmaker) as session:
-        await repository.truncate_own_tables(session)
+        await truncate_tables(session, metadata.sorted_tables)
         await clock.forget_all(session)
     return ResetDone(reset=[*PEER_SERVICES, SELF], clocks="real_time")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from servicekit.db import SessionDep
 from services.messaging.dependencies import RegistrationClientDep, account_for_appid
 from services.messaging.followers import repository, rules, service
+from services.messaging.followers.schemas import FollowerView
 
 router = APIRouter(prefix="/_sandbox/accounts/{appid}/followers", tags=["sandbox: followers"])
 
@@ -39,10 +40,10 @@ async def add_followers(
     return SeededFollowers(created=payload.count, openids=openids)
 
 
-@router.post("/{openid}/unsubscribe")
+@router.post("/{openid}/unsubscribe", response_model=FollowerView)
 async def unsubscribe_follower(
     appid: str, openid: str, registration: RegistrationClientDep, session: SessionDep
-) -> dict[str, Any]:
+) -> FollowerView:
     account = await account_for_appid(registration, appid)
     follower = await service.unsubscribe(session, account, openid)
     tag_ids = await repository.tag_ids_of(session, [follower.id])

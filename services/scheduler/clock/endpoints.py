@@ -14,7 +14,7 @@ router = APIRouter(tags=["sandbox"])
 
 
 @router.get(CLOCK_PATH, response_model=ClockState)
-async def read_clock(session: SessionDep, namespace: NamespaceDep) -> dict[str, object]:
+async def read_clock(session: SessionDep, namespace: NamespaceDep) -> ClockState:
     return await service.read_clock(session, namespace)
 
 
@@ -25,10 +25,10 @@ async def advance_clock(body: ClockAdvance, namespace: NamespaceDep, runtime: Ru
 
 
 @router.post(FREEZE_PATH, response_model=ClockState)
-async def freeze_clock(session: SessionDep, namespace: NamespaceDep) -> dict[str, object]:
+async def freeze_clock(session: SessionDep, namespace: NamespaceDep) -> ClockState:
     return await service.freeze_clock(session, namespace)
 
 
 @router.post(UNFREEZE_PATH, response_model=ClockState)
-async def unfreeze_clock(session: SessionDep, namespace: NamespaceDep) -> dict[str, object]:
+async def unfreeze_clock(session: SessionDep, namespace: NamespaceDep) -> ClockState:
     return await service.unfreeze_clock(session, namespace)

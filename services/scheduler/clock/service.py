@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.scheduler.schemas import ClockAdvance, ClockAdvanced
+from contracts.scheduler.schemas import ClockAdvance, ClockAdvanced, ClockState
 from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.errors import Conflict, DependencyDown, Unprocessable
@@ -32,16 +32,16 @@ def _shown(event: ClockEvent) -> ClockEvent:
     return event.model_copy(update={"at": _local(event.at)}) if event.at.tzinfo else event
 
 
-async def read_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
-    return (await clock.state(session, namespace)).as_dict()
+async def read_clock(session: AsyncSession, namespace: str) -> ClockState:
+    return ClockState.model_validate((await clock.state(session, namespace)).as_dict())
 
 
-async def freeze_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
-    return (await clock.freeze(session, namespace)).as_dict()
+async def freeze_clock(session: AsyncSession, namespace: str) -> ClockState:
+    return ClockState.model_validate((await clock.freeze(session, namespace)).as_dict())
 
 
-async def unfreeze_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
-    return (await clock.unfreeze(session, namespace)).as_dict()
+async def unfreeze_clock(session: AsyncSession, namespace: str) -> ClockState:
+    return ClockState.model_validate((await clock.unfreeze(session, namespace)).as_dict())
 
 
 async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) -> ClockAdvanced:

@@ -7,9 +7,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from contracts.lifecycle import READY_PATH
 from gateway.upstream import Pool, UpstreamError, fetch
 from servicekit.app import VERSION
+from servicekit.lifecycle import READY_PATH
 
 _READY = READY_PATH.encode()
 

@@ -21,7 +21,11 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from contracts.lifecycle import (
+from servicekit.bodies import BodyRefused, JsonBodyByDefault
+from servicekit.db import SessionDep, make_engine, make_sessionmaker
+from servicekit.errors import BadRequest, DatabaseUnavailable, DependencyDown, SandboxError
+from servicekit.http import make_peer_clients
+from servicekit.lifecycle import (
     CLOCK_HOOK_PATH,
     RESET_PATH,
     ClockEvent,
@@ -30,11 +34,8 @@ from contracts.lifecycle import (
     Readiness,
     ResetResponse,
 )
-from servicekit.db import SessionDep, make_engine, make_sessionmaker
-from servicekit.errors import BadRequest, DatabaseUnavailable, DependencyDown, SandboxError
-from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, configure_logging
-from servicekit.routing import BodyRefused, JsonBodyByDefault
+from servicekit.repository import truncate_tables
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
 from servicekit.validation import describe
@@ -221,10 +222,7 @@ def lifecycle_router(spec: ServiceSpec) -> APIRouter:
 
     @router.post(RESET_PATH, response_model=ResetResponse, tags=["internal"])
     async def reset(session: SessionDep) -> ResetResponse:
-        if tables:
-            names = ", ".join(f'"{t.schema}"."{t.name}"' for t in tables)
-            await session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
-        return ResetResponse(service=spec.name, tables=len(tables))
+        return ResetResponse(service=spec.name, tables=await truncate_tables(session, tables))
 
     return router
 

@@ -7,7 +7,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from contracts.lifecycle import ClockEvent
+from servicekit.lifecycle import ClockEvent
 
 ReviewPolicy = Literal["manual", "instant", "at_deadline"]
 

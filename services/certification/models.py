@@ -1,24 +1,9 @@
-from datetime import datetime
+"""Every table of the certification schema, for assembly (app, migrations): imported once, so the
+metadata is complete."""
 
-from sqlalchemy import DateTime, String, Text, func
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from services.certification.base import SCHEMA, Base
+from services.certification.certifications import models as _certifications  # noqa: F401
 
-from servicekit.db import make_metadata
+metadata = Base.metadata
 
-SCHEMA = "certification"
-
-
-class Base(DeclarativeBase):
-    metadata = make_metadata(SCHEMA)
-
-
-class Certification(Base):
-    """A granted certification (认证). The application flow (R-CER-*) comes in a later issue."""
-
-    __tablename__ = "certifications"
-
-    account_id: Mapped[str] = mapped_column(String(40), primary_key=True)
-    certified_name: Mapped[str] = mapped_column(String(64))
-    certification_text: Mapped[str] = mapped_column(Text, default="")
-    certified_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+__all__ = ["SCHEMA", "metadata"]

@@ -20,7 +20,7 @@ from services.messaging.mass import endpoints as mass
 from services.messaging.mass.jobs import job_runner
 from services.messaging.materials import endpoints as materials
 from services.messaging.menus import endpoints as menus
-from services.messaging.models import Base, load_all_models
+from services.messaging.models import metadata
 from services.messaging.outbox import endpoints as outbox
 from services.messaging.outbox.runtime import outbox_runtime
 
@@ -33,7 +33,6 @@ async def background_tasks(app: FastAPI) -> AsyncIterator[None]:
 
 
 def build_app(settings: MessagingSettings | None = None) -> FastAPI:
-    load_all_models()
     app = create_app(
         ServiceSpec(
             name="messaging",
@@ -45,7 +44,7 @@ def build_app(settings: MessagingSettings | None = None) -> FastAPI:
                 *mass.routers,
                 menus.router,
             ],
-            metadata=[Base.metadata],
+            metadata=[metadata],
             migrations_section="messaging",
             extra_lifespan=background_tasks,
             peers=("registration",),

@@ -74,11 +74,18 @@ def require_capability(account: AccountView, capability: Capability) -> None:
         )
 
 
-async def account_for_appid(request: Request, appid: str) -> AccountView:
+def registration_client(request: Request) -> RegistrationClient:
+    """Registration's typed client over the shared httpx client from lifespan; made only here."""
+    return RegistrationClient(peer(request, "registration"))
+
+
+RegistrationClientDep = Annotated[RegistrationClient, Depends(registration_client)]
+
+
+async def account_for_appid(registration: RegistrationClient, appid: str) -> AccountView:
     """Resolve an AppID on the control plane (`/_sandbox/accounts/{appid}/…`); unknown → 404."""
-    client = RegistrationClient(peer(request, "registration"))
     try:
-        return await client.account_by_appid(appid)
+        return await registration.account_by_appid(appid)
     except SandboxError as exc:
         if exc.instance_status == 404:
             raise NotFound("没有这个 AppID 的账号", code="account_not_found", field="appid") from None

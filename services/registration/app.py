@@ -9,8 +9,8 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.lifecycle import ClockEvent, ClockHookRequest
 from servicekit.app import ServiceSpec, create_app
+from servicekit.lifecycle import ClockEvent, ClockHookRequest
 from services.registration import service_review
 from services.registration.config import RegistrationSettings
 from services.registration.endpoints_account import account

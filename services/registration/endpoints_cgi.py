@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from contracts.registration.identity import account_from_request
+from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
 from servicekit.errors import CgiError
-from servicekit.routing import cgi_json
 from services.registration import service_tokens
 from services.registration.dependencies import SettingsDep
 

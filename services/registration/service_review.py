@@ -23,9 +23,9 @@ from sqlalchemy import String, and_, cast, func, literal, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.lifecycle import ClockEvent, ClockHookRequest
 from servicekit import clock
 from servicekit.errors import Conflict, NotFound
+from servicekit.lifecycle import ClockEvent, ClockHookRequest
 from servicekit.workdays import end_of_nth_working_day
 from services.registration import outbox, repository
 from services.registration.credentials import new_app_secret, new_appid, new_id, new_original_id, sha256_hex

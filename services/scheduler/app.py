@@ -1,16 +1,23 @@
-"""Scheduler (注销 + the clock API) service: `uvicorn services.scheduler.app:app`."""
+"""Scheduler (注销 + the clock API) service: `uvicorn services.scheduler.app:app`.
+
+Split along its seams: clock/ (the clock API and who owns an interval), settings/ (sandbox settings),
+reset/ (emptying the sandbox), sweep/ (the periodic sweep), deregistration/ (the scheduler's own
+transitions, run by its clock hook); fanout.py calls every peer's hooks and resets.
+"""
 
 from __future__ import annotations
 
 from fastapi import FastAPI
 
 from servicekit.app import ServiceSpec, create_app
-from services.scheduler import deregistration
+from services.scheduler.clock import endpoints as clock
 from services.scheduler.config import SchedulerSettings
-from services.scheduler.endpoints import sandbox
-from services.scheduler.jobs import sweep_lifespan
-from services.scheduler.models import Base
+from services.scheduler.deregistration.service import clock_hook
+from services.scheduler.models import metadata
+from services.scheduler.reset import endpoints as reset
 from services.scheduler.runtime import PEER_SERVICES
+from services.scheduler.settings import endpoints as settings_
+from services.scheduler.sweep.jobs import sweep_lifespan
 
 
 def build_app(settings: SchedulerSettings | None = None) -> FastAPI:
@@ -18,10 +25,10 @@ def build_app(settings: SchedulerSettings | None = None) -> FastAPI:
         ServiceSpec(
             name="scheduler",
             settings=settings or SchedulerSettings(),
-            routers=[sandbox],
-            metadata=[Base.metadata],
+            routers=[clock.router, settings_.router, reset.router],
+            metadata=[metadata],
             migrations_section="scheduler",
-            clock_hook=deregistration.clock_hook,
+            clock_hook=clock_hook,
             extra_lifespan=sweep_lifespan,
             peers=PEER_SERVICES,
             description="注销: the sandbox clock, settings, reset and deregistration sweeps.",

@@ -7,7 +7,7 @@ from fastapi import Depends, Header, Request
 from servicekit.clock import DEFAULT_NAMESPACE
 from servicekit.context import NAMESPACE_HEADER
 from servicekit.errors import BadRequest
-from services.scheduler.rules import is_valid_namespace
+from services.scheduler.clock.rules import is_valid_namespace
 from services.scheduler.runtime import Runtime
 
 

@@ -15,7 +15,9 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 from sqlalchemy.exc import SQLAlchemyError
 
-from contracts.lifecycle import (
+from servicekit.errors import SandboxError
+from servicekit.http import call_peer
+from servicekit.lifecycle import (
     CLOCK_HOOK_PATH,
     RESET_PATH,
     ClockEvent,
@@ -23,9 +25,7 @@ from contracts.lifecycle import (
     ClockHookResponse,
     ResetResponse,
 )
-from servicekit.errors import SandboxError
-from servicekit.http import call_peer
-from services.scheduler import deregistration
+from services.scheduler.deregistration import service as deregistration
 from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
 
 log = logging.getLogger("scheduler.fanout")

@@ -1,9 +1,9 @@
-from sqlalchemy.orm import DeclarativeBase
+"""Every table of the scheduler schema, for assembly (app, migrations): imported once, so the metadata
+is complete. The scheduler keeps no tables of its own yet (the clocks live in the sandbox schema);
+deregistration's will be imported here."""
 
-from servicekit.db import make_metadata
+from services.scheduler.base import SCHEMA, Base
 
-SCHEMA = "scheduler"
+metadata = Base.metadata
 
-
-class Base(DeclarativeBase):
-    metadata = make_metadata(SCHEMA)
+__all__ = ["SCHEMA", "metadata"]

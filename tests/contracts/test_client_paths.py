@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
-from contracts import lifecycle
 from contracts.certification import client as certification
 from contracts.messaging import client as messaging
 from contracts.registration import client as registration
+from servicekit import lifecycle
 from services.certification.app import build_app as build_certification
 from services.messaging.app import build_app as build_messaging
 from services.registration.app import build_app as build_registration

@@ -13,8 +13,8 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from contracts.lifecycle import CLOCK_HOOK_PATH, RESET_PATH
 from servicekit import clock
+from servicekit.lifecycle import CLOCK_HOOK_PATH, RESET_PATH
 from servicekit.testing import asgi_client, wire_app
 from services.scheduler.app import build_app
 from services.scheduler.config import SchedulerSettings

@@ -24,14 +24,14 @@ from fastapi import FastAPI
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from contracts.lifecycle import CLOCK_HOOK_PATH
 from servicekit import clock
 from servicekit.clock import SHANGHAI
+from servicekit.lifecycle import CLOCK_HOOK_PATH
 from servicekit.testing import asgi_client, wire_app
 from services.scheduler.app import build_app
 from services.scheduler.config import SchedulerSettings
-from services.scheduler.jobs import sweep
 from services.scheduler.runtime import PEER_SERVICES, Runtime
+from services.scheduler.sweep.jobs import sweep
 from tests.scheduler.conftest import ns
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI)

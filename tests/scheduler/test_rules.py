@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from servicekit.clock import SHANGHAI
-from services.scheduler.rules import advance_target, is_valid_namespace
+from services.scheduler.clock.rules import advance_target, is_valid_namespace
 
 NOW = datetime(2026, 10, 9, 1, 30, tzinfo=UTC)  # Fri 9 Oct 2026, 09:30 in Shanghai
 

@@ -13,8 +13,8 @@ from servicekit import clock
 from servicekit.testing import asgi_client, wire_app
 from services.scheduler.app import build_app
 from services.scheduler.config import SchedulerSettings
-from services.scheduler.jobs import SWEEP_JOB_ID, sweep, sweep_job, sweep_lifespan
 from services.scheduler.runtime import Runtime
+from services.scheduler.sweep.jobs import SWEEP_JOB_ID, sweep, sweep_job, sweep_lifespan
 from tests.scheduler.conftest import FakePeer, ns
 
 

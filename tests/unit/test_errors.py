@@ -187,7 +187,7 @@ class EchoBody(BaseModel):
 
 def echo_app(calls: list[str] | None = None, **middleware: int) -> FastAPI:
     """An app whose POST /api/v1/echo and /cgi-bin/echo parse `EchoBody`, behind JsonBodyByDefault."""
-    from servicekit.routing import JsonBodyByDefault
+    from servicekit.bodies import JsonBodyByDefault
 
     app = FastAPI()
     install_error_handlers(app)

@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
+from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
-from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
 from services.messaging.followers import service, tags
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 
 from servicekit.db import SessionDep
 from services.messaging.dependencies import ConsoleAccount, require_approved
 from services.messaging.followers import rules, service
+from services.messaging.followers.schemas import FollowerPage
 
 router = APIRouter(prefix="/api/v1/followers", tags=["followers"])
 
 
-@router.get("")
+@router.get("", response_model=FollowerPage)
 async def list_followers(
     account: ConsoleAccount,
     session: SessionDep,
@@ -21,7 +20,7 @@ async def list_followers(
     subscribed: bool = True,
     limit: int = Query(default=20, ge=1, le=100),
     cursor: str | None = None,
-) -> dict[str, Any]:
+) -> FollowerPage:
     require_approved(account)
     return await service.console_list(
         session, account, subscribed=subscribed, tag_id=tag_id, limit=limit, cursor=cursor

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from servicekit.db import SessionDep
-from services.messaging.dependencies import account_for_appid
+from services.messaging.dependencies import RegistrationClientDep, account_for_appid
 from services.messaging.followers import repository, rules, service
+from services.messaging.followers.schemas import FollowerView
 
 router = APIRouter(prefix="/_sandbox/accounts/{appid}/followers", tags=["sandbox: followers"])
 
@@ -32,18 +33,18 @@ class SeededFollowers(BaseModel):
 
 @router.post("", response_model=SeededFollowers)
 async def add_followers(
-    appid: str, payload: SeedFollowers, request: Request, session: SessionDep
+    appid: str, payload: SeedFollowers, registration: RegistrationClientDep, session: SessionDep
 ) -> SeededFollowers:
-    account = await account_for_appid(request, appid)
+    account = await account_for_appid(registration, appid)
     openids = await service.seed_followers(session, account, service.SeedRequest(**payload.model_dump()))
     return SeededFollowers(created=payload.count, openids=openids)
 
 
-@router.post("/{openid}/unsubscribe")
+@router.post("/{openid}/unsubscribe", response_model=FollowerView)
 async def unsubscribe_follower(
-    appid: str, openid: str, request: Request, session: SessionDep
-) -> dict[str, Any]:
-    account = await account_for_appid(request, appid)
+    appid: str, openid: str, registration: RegistrationClientDep, session: SessionDep
+) -> FollowerView:
+    account = await account_for_appid(registration, appid)
     follower = await service.unsubscribe(session, account, openid)
     tag_ids = await repository.tag_ids_of(session, [follower.id])
     return service.console_item(follower, tag_ids[follower.id])

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.messaging.models import Base
+from services.messaging.base import Base
 
 
 class Follower(Base):

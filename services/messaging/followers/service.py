@@ -16,6 +16,7 @@ from servicekit import clock
 from servicekit.errors import BadRequest, CgiError, NotFound
 from services.messaging.followers import repository, rules
 from services.messaging.followers.models import Follower
+from services.messaging.followers.schemas import FollowerPage, FollowerView
 
 
 @dataclass(frozen=True)
@@ -182,24 +183,24 @@ async def _tag_visible(session: AsyncSession, account_id: str, tag_id: int) -> b
     return tag_id not in rules.RESERVED_TAG_IDS and await repository.tag_exists(session, account_id, tag_id)
 
 
-def console_item(follower: Follower, tag_ids: list[int]) -> dict[str, Any]:
-    return {
-        "openid": follower.openid,
-        "subscribed": follower.subscribed,
-        "subscribe_time": follower.subscribe_time.astimezone(clock.SHANGHAI).isoformat(),
-        "unsubscribe_time": (
+def console_item(follower: Follower, tag_ids: list[int]) -> FollowerView:
+    return FollowerView(
+        openid=follower.openid,
+        subscribed=follower.subscribed,
+        subscribe_time=follower.subscribe_time.astimezone(clock.SHANGHAI).isoformat(),
+        unsubscribe_time=(
             follower.unsubscribe_time.astimezone(clock.SHANGHAI).isoformat()
             if follower.unsubscribe_time
             else None
         ),
-        "gender": follower.gender,
-        "country": follower.country,
-        "province": follower.province,
-        "city": follower.city,
-        "language": follower.language,
-        "remark": follower.remark,
-        "tag_ids": tag_ids,
-    }
+        gender=follower.gender,
+        country=follower.country,
+        province=follower.province,
+        city=follower.city,
+        language=follower.language,
+        remark=follower.remark,
+        tag_ids=tag_ids,
+    )
 
 
 async def console_list(
@@ -210,7 +211,7 @@ async def console_list(
     tag_id: int | None,
     limit: int,
     cursor: str | None,
-) -> dict[str, Any]:
+) -> FollowerPage:
     """The console's follower list: `cursor` is opaque (the last follower id of the previous page)."""
     if tag_id is not None and not await _tag_visible(session, account.account_id, tag_id):
         raise NotFound("没有这个标签", code="tag_not_found", field="tag_id")
@@ -225,8 +226,8 @@ async def console_list(
     more = len(page) > limit
     page = page[:limit]
     tags = await repository.tag_ids_of(session, [f.id for f in page])
-    return {
-        "total": total,
-        "items": [console_item(f, tags[f.id]) for f in page],
-        "next_cursor": str(page[-1].id) if more else None,
-    }
+    return FollowerPage(
+        total=total,
+        items=[console_item(f, tags[f.id]) for f in page],
+        next_cursor=str(page[-1].id) if more else None,
+    )

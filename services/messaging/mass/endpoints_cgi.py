@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
 
+from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
-from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
 from services.messaging.mass import errors, jobs, messages, service
 from services.messaging.mass.models import MassJob

@@ -13,6 +13,7 @@ from services.messaging.dependencies import ConsoleAccount, require_approved
 from services.messaging.followers.rules import TAG_ID_MAX
 from services.messaging.mass import errors, jobs, messages, service
 from services.messaging.mass.messages import Target
+from services.messaging.mass.schemas import MassSendView
 
 router = APIRouter(prefix="/api/v1/mass-sends", tags=["console: mass send"])
 
@@ -76,14 +77,14 @@ async def get_quota(account: ConsoleAccount, session: SessionDep) -> QuotaState:
     return await service.quota_state(session, account=account)
 
 
-@router.post("", status_code=202)
+@router.post("", status_code=202, response_model=MassSendView, response_model_exclude_unset=True)
 async def create_mass_send(
     payload: MassSendIn,
     request: Request,
     account: ConsoleAccount,
     session: SessionDep,
     background: BackgroundTasks,
-) -> dict[str, Any]:
+) -> MassSendView:
     """Accept a send (202): the fan-out runs as a job; poll `GET /api/v1/mass-sends/{msg_id}`."""
     require_approved(account)
     message = messages.console_message(
@@ -98,7 +99,7 @@ async def create_mass_send(
     return service.job_view(job)
 
 
-@router.get("/{msg_id}")
-async def get_mass_send(msg_id: int, account: ConsoleAccount, session: SessionDep) -> dict[str, Any]:
+@router.get("/{msg_id}", response_model=MassSendView, response_model_exclude_unset=True)
+async def get_mass_send(msg_id: int, account: ConsoleAccount, session: SessionDep) -> MassSendView:
     job = await service.job_of(session, account=account, msg_id=msg_id)
     return service.job_view(job)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 
 from contracts.messaging.client import ACCOUNT_STATS_PATH
@@ -11,15 +9,18 @@ from contracts.messaging.schemas import AccountStats
 from servicekit.clock import DEFAULT_NAMESPACE
 from servicekit.db import SessionDep
 from services.messaging.mass import service
+from services.messaging.mass.schemas import FollowerInbox
 
 sandbox_router = APIRouter(prefix="/_sandbox", tags=["sandbox: followers"])
 internal_router = APIRouter(tags=["internal"])
 
 
-@sandbox_router.get("/followers/{openid}/inbox")
+@sandbox_router.get(
+    "/followers/{openid}/inbox", response_model=FollowerInbox, response_model_exclude_unset=True
+)
 async def follower_inbox(
     openid: str, session: SessionDep, limit: int = Query(default=50, ge=1, le=500)
-) -> dict[str, Any]:
+) -> FollowerInbox:
     """What the follower sees (R-MSG-24): `folder` is `subscription` (订阅号) or `chat`, newest first."""
     return await service.inbox(session, openid=openid, limit=limit)
 

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, I
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.messaging.models import Base
+from services.messaging.base import Base
 
 # WeChat msg_ids are ten-digit numbers; starting there keeps ours looking like theirs.
 MSG_ID_START = 1_000_000_001

@@ -23,6 +23,7 @@ from services.messaging.mass import errors, quota, repository, rules
 from services.messaging.mass.messages import MassMessage, Target
 from services.messaging.mass.models import MassJob
 from services.messaging.mass.repository import DELETE, SENDING
+from services.messaging.mass.schemas import FollowerInbox, InboxItem, MassSendView
 from services.messaging.materials.service import resolve_for_mass
 
 # msg_data_id (mpnews only) is the article data id; derived from msg_id so it is stable and unique.
@@ -185,7 +186,7 @@ async def account_stats(
     return AccountStats(followers=count, quota=state)
 
 
-async def inbox(session: AsyncSession, *, openid: str, limit: int) -> dict[str, Any]:
+async def inbox(session: AsyncSession, *, openid: str, limit: int) -> FollowerInbox:
     """What a follower sees (R-MSG-24): mass messages, newest first, in the folder of the sender's type."""
     follower_id = await repository.follower_id(session, openid)
     if follower_id is None:
@@ -207,10 +208,10 @@ async def inbox(session: AsyncSession, *, openid: str, limit: int) -> dict[str, 
             if len(job.payload.get("media_ids", ())) > 1:
                 item["media_ids"] = job.payload["media_ids"]
         items.append(item)
-    return {"openid": openid, "items": items}
+    return FollowerInbox(openid=openid, items=[InboxItem(**item) for item in items])
 
 
-def job_view(job: MassJob) -> dict[str, Any]:
+def job_view(job: MassJob) -> MassSendView:
     """The console's view of a job (`GET /api/v1/mass-sends/{msg_id}`)."""
     view: dict[str, Any] = {
         "msg_id": job.id,
@@ -232,4 +233,4 @@ def job_view(job: MassJob) -> dict[str, Any]:
         view["text"] = job.content
     else:
         view["media_id"] = job.media_id
-    return view
+    return MassSendView(**view)

@@ -13,9 +13,9 @@ from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import JSONResponse
 
 from servicekit import jsonbody
+from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
 from servicekit.errors import CgiError
-from servicekit.routing import cgi_json
 from servicekit.uploads import UploadedFile, read_multipart
 from services.messaging.dependencies import CgiAccount
 from services.messaging.materials import service

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import JSONResponse
 
 from servicekit.clock import SHANGHAI
 from servicekit.db import SessionDep
@@ -16,27 +15,28 @@ from services.messaging.dependencies import ConsoleAccount, require_approved
 from services.messaging.materials import service
 from services.messaging.materials.models import Material
 from services.messaging.materials.rules import LARGEST_UPLOAD, InvalidMediaType, media_kind, required_file
+from services.messaging.materials.schemas import MaterialPage, MaterialView
 from services.messaging.materials.service import FILE_TYPES
 
 router = APIRouter(prefix="/api/v1/materials", tags=["materials"])
 LISTED_TYPES = (*FILE_TYPES, "news")
 
 
-def material_view(material: Material) -> dict[str, Any]:
-    return {
-        "media_id": material.media_id,
-        "type": material.type,
-        "permanent": material.permanent,
-        "filename": material.filename,
-        "content_type": material.content_type,
-        "size": material.size,
-        "title": material.title,
-        "introduction": material.description,
-        "url": material.url,
-        "duration_seconds": material.duration_seconds,
-        "articles": material.articles,
-        "created_at": material.created_at.astimezone(SHANGHAI).isoformat(),
-    }
+def material_view(material: Material) -> MaterialView:
+    return MaterialView(
+        media_id=material.media_id,
+        type=material.type,
+        permanent=material.permanent,
+        filename=material.filename,
+        content_type=material.content_type,
+        size=material.size,
+        title=material.title,
+        introduction=material.description,
+        url=material.url,
+        duration_seconds=material.duration_seconds,
+        articles=material.articles,
+        created_at=material.created_at.astimezone(SHANGHAI).isoformat(),
+    )
 
 
 def file_limit(part: str, fields: Mapping[str, str]) -> int | None:
@@ -46,14 +46,14 @@ def file_limit(part: str, fields: Mapping[str, str]) -> int | None:
     return media_kind(fields["type"]).max_bytes
 
 
-@router.get("")
+@router.get("", response_model=MaterialPage)
 async def list_materials(
     session: SessionDep,
     account: ConsoleAccount,
     material_type: Annotated[str | None, Query(alias="type")] = None,
     offset: Annotated[int, Query(ge=0, le=2**31 - 1)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-) -> dict[str, Any]:
+) -> MaterialPage:
     require_approved(account)
     if material_type is not None and material_type not in LISTED_TYPES:
         raise InvalidMediaType(f"不支持的素材类型：{material_type}", field="type")
@@ -61,11 +61,11 @@ async def list_materials(
     total, items = await service.page_permanent(
         session, account=account, types=types, offset=offset, count=limit
     )
-    return {"total": total, "items": [material_view(m) for m in items]}
+    return MaterialPage(total=total, items=[material_view(m) for m in items])
 
 
-@router.post("", status_code=201)
-async def add_material(request: Request, session: SessionDep, account: ConsoleAccount) -> JSONResponse:
+@router.post("", status_code=201, response_model=MaterialView)
+async def add_material(request: Request, session: SessionDep, account: ConsoleAccount) -> MaterialView:
     require_approved(account)
     body = await read_multipart(
         request, file_limits={"file": LARGEST_UPLOAD}, file_limit_from_fields=file_limit
@@ -85,11 +85,11 @@ async def add_material(request: Request, session: SessionDep, account: ConsoleAc
         title=title,
         description=introduction,
     )
-    return JSONResponse(material_view(material), status_code=201)
+    return material_view(material)
 
 
-@router.get("/{media_id}")
-async def get_material(media_id: str, session: SessionDep, account: ConsoleAccount) -> dict[str, Any]:
+@router.get("/{media_id}", response_model=MaterialView)
+async def get_material(media_id: str, session: SessionDep, account: ConsoleAccount) -> MaterialView:
     require_approved(account)
     return material_view(await service.permanent_material(session, account=account, media_id=media_id))
 

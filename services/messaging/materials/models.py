@@ -13,7 +13,7 @@ from sqlalchemy import Boolean, DateTime, Float, Index, Integer, LargeBinary, St
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.messaging.models import Base
+from services.messaging.base import Base
 
 TS = DateTime(timezone=True)
 

@@ -128,6 +128,13 @@ async def permanent_material(
     return await find_material(session, account=account, media_id=media_id, where=where, with_data=with_data)
 
 
+async def any_permanent_material(session: AsyncSession, *, account: AccountView, media_id: str) -> Material:
+    """One of the account's permanent materials, of any type (what a menu's media_id button shows)."""
+    return await find_material(
+        session, account=account, media_id=media_id, where=Material.permanent.is_(True)
+    )
+
+
 async def delete_permanent(session: AsyncSession, *, account: AccountView, media_id: str) -> None:
     """del_material: temporary media cannot be deleted (40007, as WeChat answers)."""
     await permanent_material(session, account=account, media_id=media_id)

@@ -7,14 +7,10 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from servicekit import clock
+from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
-from servicekit.errors import CgiError
-from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
-from services.messaging.materials.models import Material
-from services.messaging.materials.service import find_material
-from services.messaging.menus import repository, rules
+from services.messaging.menus import service
 
 router = APIRouter(prefix="/cgi-bin", tags=["cgi-bin: custom menu"])
 OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
@@ -22,30 +18,21 @@ OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
 
 @router.post("/menu/create")
 async def create_menu(request: Request, account: CgiAccount, session: SessionDep) -> dict[str, Any]:
-    buttons = rules.check_menu(await cgi_json(request))
-    for media_id in rules.media_ids(buttons):
-        # A media_id button shows one of the account's permanent materials.
-        await find_material(session, account=account, media_id=media_id, where=Material.permanent.is_(True))
-    now = await clock.now(session, account.namespace)
-    await repository.replace(session, account.account_id, buttons, now)
+    await service.create_menu(session, account=account, body=await cgi_json(request))
     return OK
 
 
 @router.get("/menu/get")
 async def get_menu(account: CgiAccount, session: SessionDep) -> dict[str, Any]:
-    menu = await repository.current(session, account.account_id)
-    if menu is None:
-        raise CgiError(46003)
-    return rules.as_menu_get(menu.buttons, menu.menuid)
+    return await service.menu(session, account=account)
 
 
 @router.get("/menu/delete")
 async def delete_menu(account: CgiAccount, session: SessionDep) -> dict[str, Any]:
-    await repository.remove(session, account.account_id)
+    await service.delete_menu(session, account=account)
     return OK
 
 
 @router.get("/get_current_selfmenu_info")
 async def current_selfmenu_info(account: CgiAccount, session: SessionDep) -> dict[str, Any]:
-    menu = await repository.current(session, account.account_id)
-    return rules.as_selfmenu_info(menu.buttons if menu else None)
+    return await service.selfmenu_info(session, account=account)

@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, DateTime, Identity, String
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.messaging.models import Base
+from services.messaging.base import Base
 
 
 class Menu(Base):

@@ -1,5 +1,4 @@
 from servicekit.migrations_env import run
-from services.messaging.models import SCHEMA, Base, load_all_models
+from services.messaging.models import SCHEMA, metadata
 
-load_all_models()
-run(Base.metadata, SCHEMA)
+run(metadata, SCHEMA)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response, status
 
@@ -17,6 +17,7 @@ from services.messaging.dependencies import ConsoleAccount
 from services.messaging.outbox import repository, service, smtp
 from services.messaging.outbox.notifier import OutboxNotifier
 from services.messaging.outbox.repository import OutboxFilter
+from services.messaging.outbox.schemas import NotificationCentre, NotificationView, OutboxListing
 
 MAX_WAIT_SECONDS = 30.0
 
@@ -62,7 +63,7 @@ def _filter(
     )
 
 
-@control.get("")
+@control.get("", response_model=OutboxListing)
 async def list_outbox(
     session: SessionDep,
     namespace: NamespaceHeader = None,
@@ -71,7 +72,7 @@ async def list_outbox(
     kind: str | None = None,
     since: datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> dict[str, list[OutboxEntry]]:
+) -> OutboxListing:
     """Messages that left the platform, oldest → newest (by virtual `created_at`, then id).
 
     Filters are exact matches (`to` ignores case for e-mail addresses); `since` keeps entries created
@@ -81,7 +82,7 @@ async def list_outbox(
     """
     where = _filter(namespace, channel, to, kind, since)
     rows = await repository.listing(session, where, limit=limit)
-    return {"items": [service.to_entry(row) for row in rows]}
+    return OutboxListing(items=[service.to_entry(row) for row in rows])
 
 
 @control.get("/latest", response_model=OutboxEntry)
@@ -114,20 +115,20 @@ async def latest_outbox(
         await notifier.wait(woken, remaining)
 
 
-@console.get("")
+@console.get("", response_model=NotificationCentre)
 async def list_notifications(
     account: ConsoleAccount,
     session: SessionDep,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
+) -> NotificationCentre:
     """The operator's notification centre (R-OUT-02), newest first, with the unread count."""
     return await service.notification_centre(session, account.account_id, limit=limit)
 
 
-@console.post("/{notification_id}/read")
+@console.post("/{notification_id}/read", response_model=NotificationView)
 async def read_notification(
     notification_id: str, account: ConsoleAccount, session: SessionDep
-) -> dict[str, Any]:
+) -> NotificationView:
     """Mark one of the operator's notifications read; 404 for a missing or another account's one."""
     return await service.mark_notification_read(
         session, account_id=account.account_id, namespace=account.namespace, notification_id=notification_id

@@ -1,4 +1,4 @@
-"""Tables of this part of the messaging schema (on services.messaging.models.Base)."""
+"""Tables of the outbox and the notification centre (on services.messaging.base.Base)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import CheckConstraint, DateTime, Index, Integer, String, Text, 
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.messaging.models import Base
+from services.messaging.base import Base
 
 SMTP_PENDING = "pending"
 SMTP_SENDING = "sending"

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select, text, update
+from sqlalchemy import Select, func, or_, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.messaging.outbox.models import OutboxMessage
+from services.messaging.outbox.models import (
+    SMTP_FAILED,
+    SMTP_PENDING,
+    SMTP_SENDING,
+    SMTP_SENT,
+    OutboxMessage,
+)
 
 # Sent on commit of every new row: the long-poll of `/_sandbox/outbox/latest` wakes on it.
 NOTIFY_CHANNEL = "messaging_outbox"
@@ -115,3 +121,63 @@ async def mark_read(
         .execution_options(populate_existing=True)
     )
     return await session.scalar(query)
+
+
+async def claim_due_emails(
+    session: AsyncSession, *, message_id: str | None, limit: int, lease: timedelta
+) -> Sequence[OutboxMessage]:
+    """Claim e-mails due for the SMTP relay (`pending` → `sending` for `lease`), oldest first.
+
+    Also takes back `sending` rows whose lease ran out (their process died mid-send). SKIP LOCKED: two
+    relays never claim the same row.
+    """
+    now = func.now()
+    due = select(OutboxMessage.id).where(
+        or_(
+            (OutboxMessage.smtp_status == SMTP_PENDING)
+            & (or_(OutboxMessage.smtp_next_attempt_at.is_(None), OutboxMessage.smtp_next_attempt_at <= now)),
+            (OutboxMessage.smtp_status == SMTP_SENDING) & (OutboxMessage.smtp_next_attempt_at <= now),
+        )
+    )
+    if message_id is not None:
+        due = due.where(OutboxMessage.id == message_id)
+    due = due.order_by(OutboxMessage.recorded_at).limit(limit).with_for_update(skip_locked=True)
+    claim = (
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(due.scalar_subquery()))
+        .values(
+            smtp_status=SMTP_SENDING,
+            smtp_attempts=OutboxMessage.smtp_attempts + 1,
+            smtp_next_attempt_at=now + lease,
+        )
+        .returning(OutboxMessage)
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(claim)).all()
+
+
+async def _set_smtp_state(session: AsyncSession, message_id: str, values: dict[str, object]) -> None:
+    await session.execute(update(OutboxMessage).where(OutboxMessage.id == message_id).values(**values))
+
+
+async def mark_email_sent(session: AsyncSession, message_id: str) -> None:
+    await _set_smtp_state(
+        session, message_id, {"smtp_status": SMTP_SENT, "smtp_sent_at": func.now(), "smtp_error": None}
+    )
+
+
+async def mark_email_failed(session: AsyncSession, message_id: str, *, error: str) -> None:
+    """The last attempt failed: the row stays `failed`, never retried."""
+    await _set_smtp_state(
+        session, message_id, {"smtp_status": SMTP_FAILED, "smtp_error": error, "smtp_next_attempt_at": None}
+    )
+
+
+async def retry_email_later(
+    session: AsyncSession, message_id: str, *, error: str, backoff: timedelta
+) -> None:
+    await _set_smtp_state(
+        session,
+        message_id,
+        {"smtp_status": SMTP_PENDING, "smtp_error": error, "smtp_next_attempt_at": func.now() + backoff},
+    )

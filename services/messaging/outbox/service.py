@@ -16,6 +16,7 @@ from servicekit.errors import NotFound, Unprocessable
 from servicekit.text import mainland_mobile
 from services.messaging.outbox import repository
 from services.messaging.outbox.models import SMTP_PENDING, OutboxMessage
+from services.messaging.outbox.schemas import NotificationCentre, NotificationView
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
@@ -105,29 +106,29 @@ async def record(
     return row, inserted
 
 
-def notification_item(row: OutboxMessage) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "kind": row.kind,
-        "subject": row.subject,
-        "body": row.body,
-        "data": row.data,
-        "created_at": row.created_at.astimezone(clock.SHANGHAI).isoformat(),
-        "read": row.read_at is not None,
-    }
+def notification_item(row: OutboxMessage) -> NotificationView:
+    return NotificationView(
+        id=row.id,
+        kind=row.kind,
+        subject=row.subject,
+        body=row.body,
+        data=row.data,
+        created_at=row.created_at.astimezone(clock.SHANGHAI).isoformat(),
+        read=row.read_at is not None,
+    )
 
 
-async def notification_centre(session: AsyncSession, account_id: str, *, limit: int) -> dict[str, Any]:
+async def notification_centre(session: AsyncSession, account_id: str, *, limit: int) -> NotificationCentre:
     rows: Sequence[OutboxMessage] = await repository.notifications(session, account_id, limit=limit)
-    return {
-        "items": [notification_item(row) for row in rows],
-        "unread": await repository.unread_count(session, account_id),
-    }
+    return NotificationCentre(
+        items=[notification_item(row) for row in rows],
+        unread=await repository.unread_count(session, account_id),
+    )
 
 
 async def mark_notification_read(
     session: AsyncSession, *, account_id: str, namespace: str, notification_id: str
-) -> dict[str, Any]:
+) -> NotificationView:
     at = await clock.now(session, namespace)
     row = await repository.mark_read(session, account_id, notification_id, at=at)
     if row is None:

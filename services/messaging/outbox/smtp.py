@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from email.message import EmailMessage
@@ -20,17 +20,11 @@ from email.utils import make_msgid
 from urllib.parse import unquote, urlsplit
 
 import aiosmtplib
-from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.logs import log_background_failure
-from services.messaging.outbox.models import (
-    SMTP_FAILED,
-    SMTP_PENDING,
-    SMTP_SENDING,
-    SMTP_SENT,
-    OutboxMessage,
-)
+from services.messaging.outbox import repository
+from services.messaging.outbox.models import OutboxMessage
 
 log = logging.getLogger("messaging.outbox.smtp")
 
@@ -85,45 +79,14 @@ def email_of(row: OutboxMessage) -> EmailMessage:
     return message
 
 
-async def _claim(session: AsyncSession, *, message_id: str | None, limit: int) -> Sequence[OutboxMessage]:
-    now = func.now()
-    due = select(OutboxMessage.id).where(
-        or_(
-            (OutboxMessage.smtp_status == SMTP_PENDING)
-            & (or_(OutboxMessage.smtp_next_attempt_at.is_(None), OutboxMessage.smtp_next_attempt_at <= now)),
-            (OutboxMessage.smtp_status == SMTP_SENDING) & (OutboxMessage.smtp_next_attempt_at <= now),
-        )
-    )
-    if message_id is not None:
-        due = due.where(OutboxMessage.id == message_id)
-    due = due.order_by(OutboxMessage.recorded_at).limit(limit).with_for_update(skip_locked=True)
-    claim = (
-        update(OutboxMessage)
-        .where(OutboxMessage.id.in_(due.scalar_subquery()))
-        .values(
-            smtp_status=SMTP_SENDING,
-            smtp_attempts=OutboxMessage.smtp_attempts + 1,
-            smtp_next_attempt_at=now + LEASE,
-        )
-        .returning(OutboxMessage)
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(claim)).all()
-
-
 async def _settle(session: AsyncSession, row: Claimed, error: str | None) -> None:
     if error is None:
-        values: dict[str, object] = {"smtp_status": SMTP_SENT, "smtp_sent_at": func.now(), "smtp_error": None}
+        await repository.mark_email_sent(session, row.id)
     elif row.attempts >= MAX_ATTEMPTS:
-        values = {"smtp_status": SMTP_FAILED, "smtp_error": error, "smtp_next_attempt_at": None}
+        await repository.mark_email_failed(session, row.id, error=error)
     else:
         backoff = timedelta(seconds=15 * 2 ** (row.attempts - 1))
-        values = {
-            "smtp_status": SMTP_PENDING,
-            "smtp_error": error,
-            "smtp_next_attempt_at": func.now() + backoff,
-        }
-    await session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(**values))
+        await repository.retry_email_later(session, row.id, error=error, backoff=backoff)
 
 
 async def relay(
@@ -146,7 +109,9 @@ async def relay(
         # Plain values, built before the commit: rows may be expired once the session ends.
         claimed = [
             Claimed(row.id, row.smtp_attempts, email_of(row))
-            for row in await _claim(session, message_id=message_id, limit=limit)
+            for row in await repository.claim_due_emails(
+                session, message_id=message_id, limit=limit, lease=LEASE
+            )
         ]
     sent = 0
     for row in claimed:

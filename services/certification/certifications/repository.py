@@ -1,3 +1,5 @@
+"""Every SQL statement on `certification.certifications`."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.certification.models import Certification
+from services.certification.certifications.models import Certification
 
 
 async def get(session: AsyncSession, account_id: str) -> Certification | None:

@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from servicekit.errors import Conflict
+from services.scheduler.clock import repository
 
 SWEEP_KEY = "mpsandbox.clock.sweep"
 _LOCK_NOT_AVAILABLE = "55P03"
@@ -58,19 +58,15 @@ async def own_namespace(
     """Own `namespace`'s clock for the block, waiting up to `wait` seconds; ClockBusy otherwise."""
     async with maker() as owner, owner.begin():
         timeout_ms = max(1, round(wait * 1000))
-        await owner.execute(text("SELECT set_config('lock_timeout', :t, true)"), {"t": f"{timeout_ms}ms"})
+        await repository.set_lock_timeout(owner, f"{timeout_ms}ms")
         try:
-            await owner.execute(
-                text("SELECT pg_advisory_xact_lock_shared(hashtextextended(:k, 0))"), {"k": SWEEP_KEY}
-            )
-            await owner.execute(
-                text("SELECT pg_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": namespace_key(namespace)}
-            )
+            await repository.advisory_xact_lock(owner, SWEEP_KEY, shared=True)
+            await repository.advisory_xact_lock(owner, namespace_key(namespace))
         except DBAPIError as exc:
             if _lock_timed_out(exc):
                 raise ClockBusy(namespace, wait) from None
             raise
-        await owner.execute(text("SELECT set_config('lock_timeout', '0', true)"))
+        await repository.set_lock_timeout(owner, "0")
         yield
 
 
@@ -78,7 +74,4 @@ async def own_namespace(
 async def own_all_namespaces(maker: async_sessionmaker[AsyncSession]) -> AsyncIterator[bool]:
     """Own every namespace for the block if no advance is running; yields whether it did."""
     async with maker() as owner, owner.begin():
-        owned = await owner.scalar(
-            text("SELECT pg_try_advisory_xact_lock(hashtextextended(:k, 0))"), {"k": SWEEP_KEY}
-        )
-        yield bool(owned)
+        yield await repository.try_advisory_xact_lock(owner, SWEEP_KEY)

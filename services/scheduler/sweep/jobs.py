@@ -9,10 +9,10 @@ from contextlib import asynccontextmanager
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
-from contracts.lifecycle import ClockHookRequest
+from servicekit.lifecycle import ClockHookRequest
 from servicekit.logs import log_background_failure
+from services.scheduler.clock.ownership import own_all_namespaces
 from services.scheduler.fanout import run_clock_hooks
-from services.scheduler.ownership import own_all_namespaces
 from services.scheduler.runtime import Runtime
 
 log = logging.getLogger("scheduler.sweep")

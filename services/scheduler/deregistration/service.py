@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.lifecycle import ClockEvent, ClockHookRequest
+from servicekit.lifecycle import ClockEvent, ClockHookRequest
 
 Transition = Callable[[AsyncSession, ClockHookRequest], Awaitable[list[ClockEvent]]]
 

@@ -1,4 +1,8 @@
-"""Wire formats every service speaks to the scheduler: the clock hook, reset and health."""
+"""Wire formats every service speaks to the scheduler: the clock hook, reset and health.
+
+In servicekit rather than contracts: the app factory serves these endpoints for every service, and
+servicekit sits below contracts (an import-linter layers contract).
+"""
 
 from __future__ import annotations
 

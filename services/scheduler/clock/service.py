@@ -1,26 +1,19 @@
-"""The clock API, settings and reset: the scheduler's control plane (SPEC §6.1, §7)."""
+"""The clock API (SPEC §6.1): read, freeze, and advance with every hook over the skipped interval."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from contracts.lifecycle import ClockEvent, ClockHookRequest
-from contracts.scheduler.schemas import (
-    ClockAdvance,
-    ClockAdvanced,
-    ResetDone,
-    SandboxSettings,
-    SettingsUpdate,
-)
+from contracts.scheduler.schemas import ClockAdvance, ClockAdvanced, ClockState
 from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.errors import Conflict, DependencyDown, Unprocessable
-from services.scheduler import ownership, repository, rules
-from services.scheduler.fanout import Outcome, run_clock_hooks, run_resets
-from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
+from servicekit.lifecycle import ClockEvent, ClockHookRequest
+from services.scheduler.clock import ownership, rules
+from services.scheduler.fanout import Outcome, run_clock_hooks
+from services.scheduler.runtime import Runtime, unit_of_work
 
 
 def _local(moment: datetime) -> datetime:
@@ -39,16 +32,16 @@ def _shown(event: ClockEvent) -> ClockEvent:
     return event.model_copy(update={"at": _local(event.at)}) if event.at.tzinfo else event
 
 
-async def read_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
-    return (await clock.state(session, namespace)).as_dict()
+async def read_clock(session: AsyncSession, namespace: str) -> ClockState:
+    return ClockState.model_validate((await clock.state(session, namespace)).as_dict())
 
 
-async def freeze_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
-    return (await clock.freeze(session, namespace)).as_dict()
+async def freeze_clock(session: AsyncSession, namespace: str) -> ClockState:
+    return ClockState.model_validate((await clock.freeze(session, namespace)).as_dict())
 
 
-async def unfreeze_clock(session: AsyncSession, namespace: str) -> dict[str, object]:
-    return (await clock.unfreeze(session, namespace)).as_dict()
+async def unfreeze_clock(session: AsyncSession, namespace: str) -> ClockState:
+    return ClockState.model_validate((await clock.unfreeze(session, namespace)).as_dict())
 
 
 async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) -> ClockAdvanced:
@@ -117,33 +110,3 @@ def _hooks_failed(outcome: Outcome, now: datetime, events: list[ClockEvent]) -> 
         now=_local(now).isoformat(),
         events=[e.model_dump(mode="json") for e in events],
     )
-
-
-async def read_settings(session: AsyncSession, namespace: str, default_policy: str) -> SandboxSettings:
-    policy = await clock.review_policy(session, namespace, default_policy)
-    return SandboxSettings(namespace=namespace, review_policy=policy)
-
-
-async def update_settings(session: AsyncSession, namespace: str, body: SettingsUpdate) -> SandboxSettings:
-    await clock.set_review_policy(session, namespace, body.review_policy)
-    return SandboxSettings(namespace=namespace, review_policy=body.review_policy)
-
-
-async def reset_sandbox(runtime: Runtime) -> ResetDone:
-    """Empty every service, then forget every namespace (clocks real time, settings default).
-
-    Clocks are only forgotten once every service is empty, so a failed reset can simply be repeated.
-    """
-    outcome = await run_resets(runtime)
-    if outcome.failures:
-        names = list(outcome.failures)
-        details: dict[str, Any] = {"services": names, "reset": outcome.reached}
-        raise DependencyDown(
-            f"{'、'.join(names)} 服务暂时不可用，重置未完成（时钟未改动）；服务恢复后再次重置即可。",
-            code=f"{names[0]}_unavailable" if len(names) == 1 else "services_unavailable",
-            **details,
-        )
-    async with unit_of_work(runtime.sessionmaker) as session:
-        await repository.truncate_own_tables(session)
-        await clock.forget_all(session)
-    return ResetDone(reset=[*PEER_SERVICES, SELF], clocks="real_time")

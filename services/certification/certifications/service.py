@@ -1,3 +1,5 @@
+"""Certifications as other services see them: recorded, looked up by account or by certified name."""
+
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -6,8 +8,8 @@ from contracts.certification.client import NAME_NOT_HELD
 from contracts.certification.schemas import CertificationSummary, RecordCertification
 from servicekit import clock
 from servicekit.errors import NotFound
-from services.certification import repository
-from services.certification.models import Certification
+from services.certification.certifications import repository
+from services.certification.certifications.models import Certification
 
 
 def _summary(account_id: str, row: Certification | None) -> CertificationSummary:

@@ -1,0 +1,11 @@
+"""The declarative base of the scheduler schema; every domain's models.py builds on it."""
+
+from sqlalchemy.orm import DeclarativeBase
+
+from servicekit.db import make_metadata
+
+SCHEMA = "scheduler"
+
+
+class Base(DeclarativeBase):
+    metadata = make_metadata(SCHEMA)

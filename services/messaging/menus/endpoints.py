@@ -1,4 +1,4 @@
-"""`/cgi-bin/menu/*` and `get_current_selfmenu_info` (R-PUSH-03). Who may call them is the §5.4
+"""`/cgi-bin/menu/*` and `get_current_selfmenu_info`. Who may call them is the §5.4
 custom-menu capability, checked by `CgiAccount` (not uncertified subscription accounts → 48001)."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The custom menu (自定义菜单, R-PUSH-03): one default menu per account, kept as WeChat returns it."""
+"""The custom menu (自定义菜单, SPEC §5.4): one default menu per account, kept as WeChat returns it."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The custom menu (R-PUSH-03): one default menu per account, replaced whole by every menu/create."""
+"""The custom menu (SPEC §5.4): one default menu per account, replaced whole by every menu/create."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""One owner per interval: who may run the clock hooks of a namespace (R-CLK-01, R-DER-03).
+"""One owner per interval: who may run the clock hooks of a namespace (R-CLK-01; §6.2 notices).
 
 An advance owns its namespace from reading the clock until its last hook has answered; the periodic
 sweep (namespace None: every namespace up to its own clock) owns all namespaces for one sweep. Both

@@ -4,7 +4,7 @@ Python's `json` decoder recurses once per `[`/`{`: 100,000 of them end in Recurs
 `"\\ud800"` escape decodes to a lone surrogate that PostgreSQL, the JSON encoder of the answer and
 even the error message quoting it cannot encode. Both are refused here, on the raw bytes, before
 anything decodes them: every JSON body of every service passes `check` (the middleware in
-`servicekit.routing` for FastAPI-parsed bodies, `loads` for bodies and fields read by hand).
+`servicekit.bodies` for FastAPI-parsed bodies, `loads` for bodies and fields read by hand).
 """
 
 from __future__ import annotations

@@ -1,74 +1,34 @@
-"""The registration wizard on `/api/v1` (SPEC §3.1): steps 1–5, login and logout."""
+"""The registration wizard on `/api/v1` (SPEC §3.1): steps 1–5; captcha answers on the control plane."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from fastapi import APIRouter, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Query, Request
 
 from servicekit.db import SessionDep
 from servicekit.errors import BadRequest
 from servicekit.uploads import MB, read_multipart
-from services.registration import captcha, service_steps, service_wizard
 from services.registration.dependencies import (
     CurrentAccount,
     NamespaceDep,
     PasswordsDep,
     PeersDep,
     SettingsDep,
-    bearer_token,
     keep_on_refusal,
+)
+from services.registration.signup import activation, captcha, service
+from services.registration.signup.schemas import (
+    EmailBody,
+    PhoneBody,
+    ProfileBody,
+    RegistrationBody,
+    TokenBody,
+    TypeBody,
 )
 
 wizard = APIRouter(prefix="/api/v1", tags=["registration"])
-
-
-class Strict(BaseModel):
-    model_config = ConfigDict(extra="ignore", strict=True)
-
-
-class RegistrationBody(Strict):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=128)
-    captcha_id: str = Field(max_length=40)
-    captcha_answer: str = Field(max_length=16)
-    agreement_accepted: bool
-
-
-class TokenBody(Strict):
-    token: str = Field(min_length=1, max_length=200)
-
-
-class EmailBody(Strict):
-    email: str = Field(max_length=254)
-
-
-class LoginBody(Strict):
-    email: str = Field(max_length=254)
-    password: str = Field(max_length=128)
-
-
-class TypeBody(Strict):
-    type: Literal["subscription", "service"]
-
-
-class PhoneBody(Strict):
-    phone: str = Field(max_length=20)
-
-
-class Region(Strict):
-    country: str = Field(max_length=32)
-    province: str | None = Field(default=None, max_length=32)
-    city: str | None = Field(default=None, max_length=32)
-
-
-class ProfileBody(Strict):
-    name: str = Field(max_length=64)
-    intro: str = Field(max_length=400)
-    region: Region
-    language: str = Field(max_length=8)
-    category: str | None = Field(default=None, max_length=64)
+sandbox = APIRouter(prefix="/_sandbox", tags=["sandbox"])
 
 
 @wizard.post("/captchas", status_code=201)
@@ -85,7 +45,7 @@ async def register(
     settings: SettingsDep,
 ) -> dict[str, Any]:
     async with keep_on_refusal(session):
-        return await service_wizard.register(
+        return await activation.register(
             session,
             namespace=namespace,
             email=body.email,
@@ -101,7 +61,7 @@ async def register(
 @wizard.post("/registrations/activation")
 async def activate(body: TokenBody, session: SessionDep) -> dict[str, Any]:
     async with keep_on_refusal(session):
-        return await service_wizard.activate(session, token=body.token)
+        return await activation.activate(session, token=body.token)
 
 
 @wizard.get("/registrations/activation")
@@ -110,39 +70,25 @@ async def activate_by_link(
 ) -> dict[str, Any]:
     """The e-mail's link (`GET …/activation?token=`) does what `POST {token}` does, so a click works."""
     async with keep_on_refusal(session):
-        return await service_wizard.activate(session, token=token)
+        return await activation.activate(session, token=token)
 
 
 @wizard.post("/registrations/activation-email")
 async def resend_activation(body: EmailBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
     async with keep_on_refusal(session):
-        return await service_wizard.resend_activation(
+        return await activation.resend_activation(
             session, email=body.email, base_url=settings.public_base_url
         )
 
 
-@wizard.post("/sessions", status_code=201)
-async def login(body: LoginBody, session: SessionDep, passwords: PasswordsDep) -> dict[str, Any]:
-    async with keep_on_refusal(session):
-        return await service_wizard.login(
-            session, email=body.email, password=body.password, passwords=passwords
-        )
-
-
-@wizard.delete("/sessions", status_code=204)
-async def logout(request: Request, session: SessionDep) -> Response:
-    await service_wizard.logout(session, token=bearer_token(request))
-    return Response(status_code=204)
-
-
 @wizard.put("/account/type")
 async def set_type(body: TypeBody, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
-    return await service_steps.set_type(session, account, body.type)
+    return await service.set_type(session, account, body.type)
 
 
 @wizard.post("/sms-codes", status_code=201)
 async def send_sms_code(body: PhoneBody, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
-    return await service_steps.send_sms_code(session, account, body.phone)
+    return await service.send_sms_code(session, account, body.phone)
 
 
 SUBJECT_FIELDS = (
@@ -158,7 +104,7 @@ SUBJECT_FIELDS = (
 @wizard.put("/account/subject")
 async def submit_subject(request: Request, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
     """Multipart step 4; files are judged while streaming (413 before the body is read whole)."""
-    service_steps.check_subject_open(account)
+    service.check_subject_open(account)
     form = await read_multipart(
         request, file_limits={"authorization_letter": 5 * MB, "operator_photo": 2 * MB}, field_limit=1024
     )
@@ -166,10 +112,10 @@ async def submit_subject(request: Request, account: CurrentAccount, session: Ses
     if missing:
         raise BadRequest(f"缺少字段：{', '.join(missing)}", field=missing[0], code="field_required")
     async with keep_on_refusal(session):
-        return await service_steps.submit_subject(
+        return await service.submit_subject(
             session,
             account,
-            service_steps.SubjectForm(
+            service.SubjectForm(
                 **{name: form.fields[name] for name in SUBJECT_FIELDS},
                 authorization_letter=form.files.get("authorization_letter"),
                 operator_photo=form.files.get("operator_photo"),
@@ -181,10 +127,10 @@ async def submit_subject(request: Request, account: CurrentAccount, session: Ses
 async def submit_profile(
     body: ProfileBody, account: CurrentAccount, session: SessionDep, settings: SettingsDep, peers: PeersDep
 ) -> dict[str, Any]:
-    return await service_steps.submit_profile(
+    return await service.submit_profile(
         session,
         account,
-        service_steps.ProfileForm(
+        service.ProfileForm(
             name=body.name,
             intro=body.intro,
             country=body.region.country,
@@ -197,3 +143,8 @@ async def submit_profile(
         default_policy=settings.review_policy,
         certification=peers.certification,
     )
+
+
+@sandbox.get("/captchas/{captcha_id}")
+async def captcha_answer(captcha_id: str, session: SessionDep) -> dict[str, str]:
+    return await captcha.answer_of(session, captcha_id)

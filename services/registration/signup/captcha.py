@@ -13,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
 from servicekit.errors import BadRequest, NotFound
-from services.registration import repository
 from services.registration.credentials import new_captcha_answer, new_id
 from services.registration.errors import KeepChanges
-from services.registration.models import Captcha
+from services.registration.signup import repository
+from services.registration.signup.models import Captcha
 
 LIFETIME = timedelta(minutes=5)
 WIDTH, HEIGHT = 120, 44

@@ -1,4 +1,4 @@
-"""How an account is shown: to other services (AccountView), to its operator and to the control plane."""
+"""Accounts as shown to other services (AccountView), to their operator, and in search (R-REG-19/30)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,21 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.capabilities import capabilities
 from contracts.certification.client import CertificationClient
 from contracts.certification.schemas import CertificationSummary
 from contracts.registration.schemas import AccountView
-from services.registration.models import Account, Document, Review
+from servicekit.errors import Conflict
+from services.registration.accounts import repository
+from services.registration.accounts.models import Account, Document
+from services.registration.dependencies import Peers
+from services.registration.review import repository as reviews
+from services.registration.review.models import Review
+from services.registration.rules import add_one_month
 
+SEARCH_LIMIT = 20
 REGISTRATION_LIMIT = timedelta(days=80)  # R-DER-01
 INACTIVITY_LIMIT = timedelta(days=210)  # R-DER-02
 
@@ -40,6 +48,12 @@ def account_view(account: Account, certified: bool) -> AccountView:
         operator_wechat=None,
         terminated_at=account.terminated_at,
     )
+
+
+async def view_of(account: Account, peers: Peers) -> AccountView:
+    """The account as other services see it, certification asked of its service."""
+    summary = await certification_of(peers.certification, account)
+    return account_view(account, summary.certified)
 
 
 def current_step(account: Account) -> int:
@@ -144,3 +158,51 @@ def account_detail(
         "terminated_at": account.terminated_at,
         "termination_reason": account.termination_reason,
     }
+
+
+def next_allowed(changed_at: datetime | None) -> datetime | None:
+    """R-REG-32: when a setting changed at `changed_at` may change again."""
+    return add_one_month(changed_at) if changed_at is not None else None
+
+
+async def detail(session: AsyncSession, account: Account, peers: Peers) -> dict[str, Any]:
+    return account_detail(
+        account,
+        review=await reviews.latest_review(session, account.id),
+        certification=await certification_of(peers.certification, account),
+        documents=await repository.documents_of(session, account.id),
+        next_allowed={
+            "login_email": next_allowed(account.login_email_changed_at),
+            "avatar": next_allowed(account.avatar_changed_at),
+        },
+    )
+
+
+async def search(session: AsyncSession, *, q: str, namespace: str, peers: Peers) -> dict[str, Any]:
+    """R-REG-30 / R-REG-19: approved, non-terminated accounts only; certified ones marked."""
+    rows = await repository.search_approved(session, q=q.strip(), namespace=namespace, limit=SEARCH_LIMIT)
+    certified: dict[str, CertificationSummary] = {}
+    if peers.certification is not None and rows:
+        certified = await CertificationClient(peers.certification).summaries([a.id for a in rows])
+    return {
+        "items": [
+            {
+                "appid": a.appid,
+                "name": a.name,
+                "intro": a.intro,
+                "certified": a.id in certified and certified[a.id].certified,
+            }
+            for a in rows
+        ]
+    }
+
+
+async def claim_email(session: AsyncSession, address: str, *, now: datetime, field: str) -> None:
+    """R-REG-01: take `address` for this transaction, or 409 while a live account holds it.
+
+    Unactivated accounts past their 48 h hold it no longer (terminated at expiry first, R-REG-06).
+    """
+    await repository.advisory_lock(session, f"email:{address.lower()}")
+    await repository.expire_unactivated(session, email=address, now=now)
+    if await repository.live_account_by_email(session, address) is not None:
+        raise Conflict("该邮箱已被占用", field=field, code="email_taken")

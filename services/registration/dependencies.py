@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
 from servicekit.context import NAMESPACE_HEADER
@@ -18,7 +15,7 @@ from servicekit.errors import BadRequest
 from services.registration.accounts.models import Account
 from services.registration.config import RegistrationSettings
 from services.registration.credentials import Passwords
-from services.registration.errors import KeepChanges, terminated_error
+from services.registration.errors import terminated_error
 from services.registration.tokens.sessions import session_account
 
 
@@ -78,13 +75,3 @@ async def current_account(request: Request, session: SessionDep) -> Account:
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
-
-
-@asynccontextmanager
-async def keep_on_refusal(session: AsyncSession) -> AsyncIterator[None]:
-    """Commit what a refusal must keep (see KeepChanges), then raise the refusal."""
-    try:
-        yield
-    except KeepChanges as exc:
-        await session.commit()
-        raise exc.error from None

@@ -4,20 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.errors import BadRequest, Gone, SandboxError
+from servicekit.errors import BadRequest, Gone
 from services.registration.accounts.models import Account
 from services.registration.rules import RuleError, normalize_email
-
-
-class KeepChanges(Exception):
-    """Refuse the request but commit what was flushed (failed-login and wrong-code counters, used captcha).
-
-    Every other refusal rolls back; these counters must survive the refusal they cause.
-    """
-
-    def __init__(self, error: SandboxError) -> None:
-        super().__init__(str(error))
-        self.error = error
 
 
 def bad_input(exc: RuleError, *, field: str | None = None, **extra: Any) -> BadRequest:

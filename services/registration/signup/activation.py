@@ -10,12 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
 from servicekit.clock import shanghai_date
+from servicekit.db import keep_writes
 from servicekit.errors import BadRequest, Conflict, Gone, NotFound, RateLimited
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email
 from services.registration.credentials import Passwords, new_id, new_token, sha256_hex
-from services.registration.errors import KeepChanges, bad_input, email_address
+from services.registration.errors import bad_input, email_address
 from services.registration.outbox_relay import service as outbox
 from services.registration.rules import RuleError, check_password
 from services.registration.signup import captcha, repository
@@ -105,7 +106,7 @@ async def register(
 
 
 async def activate(session: AsyncSession, *, token: str) -> dict[str, Any]:
-    """R-REG-06: 48 hours; afterwards 410 and the unactivated record is terminated (kept: KeepChanges)."""
+    """R-REG-06: 48 hours; afterwards 410 and the unactivated record is terminated (kept: keep_writes)."""
     row = await repository.activation_token(session, sha256_hex(token))
     if row is None:
         raise NotFound("激活链接无效", field="token", code="activation_token_invalid")
@@ -119,7 +120,7 @@ async def activate(session: AsyncSession, *, token: str) -> dict[str, Any]:
     now = await clock.now(session, account.namespace)
     if account.status == "terminated" or now >= row.expires_at:
         await accounts.expire_unactivated(session, email=account.email, now=now)
-        raise KeepChanges(
+        raise keep_writes(
             Gone("激活链接已过期（48小时），请重新注册", field="token", code="activation_expired")
         )
     row.used_at = now
@@ -136,7 +137,7 @@ async def resend_activation(session: AsyncSession, *, email: str, base_url: str)
     now = await clock.now(session, account.namespace)
     if account.activation_expires_at is not None and now >= account.activation_expires_at:
         await accounts.expire_unactivated(session, email=address, now=now)
-        raise KeepChanges(
+        raise keep_writes(
             Gone("激活链接已过期（48小时），请重新注册", field="email", code="activation_expired")
         )
     if await repository.count_resends_since(session, account.id, shanghai_date(now)) >= RESENDS_PER_DAY:

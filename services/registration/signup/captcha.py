@@ -12,9 +12,9 @@ from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
+from servicekit.db import keep_writes
 from servicekit.errors import BadRequest, NotFound
 from services.registration.credentials import new_captcha_answer, new_id
-from services.registration.errors import KeepChanges
 from services.registration.signup import repository
 from services.registration.signup.models import Captcha
 
@@ -58,11 +58,11 @@ async def answer_of(session: AsyncSession, captcha_id: str) -> dict[str, str]:
 
 
 async def consume(session: AsyncSession, captcha_id: str, answer: str, *, now: datetime) -> None:
-    """Any attempt uses the captcha up; a wrong answer is kept as used (KeepChanges), then refused."""
+    """Any attempt uses the captcha up; a wrong answer is kept as used (keep_writes), then refused."""
     row = await repository.get_captcha(session, captcha_id, lock=True)
     if row is None or row.used_at is not None or now >= row.expires_at:
         raise BadRequest("验证码已失效，请重新获取", field="captcha_answer", code="captcha_expired")
     row.used_at = now
     await session.flush()
     if not secrets.compare_digest(row.answer.upper().encode(), answer.strip().upper().encode()):
-        raise KeepChanges(BadRequest("验证码错误", field="captcha_answer", code="captcha_incorrect"))
+        raise keep_writes(BadRequest("验证码错误", field="captcha_answer", code="captcha_incorrect"))

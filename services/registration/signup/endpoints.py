@@ -15,7 +15,6 @@ from services.registration.dependencies import (
     PasswordsDep,
     PeersDep,
     SettingsDep,
-    keep_on_refusal,
 )
 from services.registration.signup import activation, captcha, service
 from services.registration.signup.schemas import (
@@ -44,24 +43,22 @@ async def register(
     passwords: PasswordsDep,
     settings: SettingsDep,
 ) -> dict[str, Any]:
-    async with keep_on_refusal(session):
-        return await activation.register(
-            session,
-            namespace=namespace,
-            email=body.email,
-            password=body.password,
-            captcha_id=body.captcha_id,
-            captcha_answer=body.captcha_answer,
-            agreement_accepted=body.agreement_accepted,
-            passwords=passwords,
-            base_url=settings.public_base_url,
-        )
+    return await activation.register(
+        session,
+        namespace=namespace,
+        email=body.email,
+        password=body.password,
+        captcha_id=body.captcha_id,
+        captcha_answer=body.captcha_answer,
+        agreement_accepted=body.agreement_accepted,
+        passwords=passwords,
+        base_url=settings.public_base_url,
+    )
 
 
 @wizard.post("/registrations/activation")
 async def activate(body: TokenBody, session: SessionDep) -> dict[str, Any]:
-    async with keep_on_refusal(session):
-        return await activation.activate(session, token=body.token)
+    return await activation.activate(session, token=body.token)
 
 
 @wizard.get("/registrations/activation")
@@ -69,16 +66,12 @@ async def activate_by_link(
     session: SessionDep, token: str = Query(min_length=1, max_length=200)
 ) -> dict[str, Any]:
     """The e-mail's link (`GET …/activation?token=`) does what `POST {token}` does, so a click works."""
-    async with keep_on_refusal(session):
-        return await activation.activate(session, token=token)
+    return await activation.activate(session, token=token)
 
 
 @wizard.post("/registrations/activation-email")
 async def resend_activation(body: EmailBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
-    async with keep_on_refusal(session):
-        return await activation.resend_activation(
-            session, email=body.email, base_url=settings.public_base_url
-        )
+    return await activation.resend_activation(session, email=body.email, base_url=settings.public_base_url)
 
 
 @wizard.put("/account/type")
@@ -111,16 +104,15 @@ async def submit_subject(request: Request, account: CurrentAccount, session: Ses
     missing = [name for name in SUBJECT_FIELDS if not form.fields.get(name, "").strip()]
     if missing:
         raise BadRequest(f"缺少字段：{', '.join(missing)}", field=missing[0], code="field_required")
-    async with keep_on_refusal(session):
-        return await service.submit_subject(
-            session,
-            account,
-            service.SubjectForm(
-                **{name: form.fields[name] for name in SUBJECT_FIELDS},
-                authorization_letter=form.files.get("authorization_letter"),
-                operator_photo=form.files.get("operator_photo"),
-            ),
-        )
+    return await service.submit_subject(
+        session,
+        account,
+        service.SubjectForm(
+            **{name: form.fields[name] for name in SUBJECT_FIELDS},
+            authorization_letter=form.files.get("authorization_letter"),
+            operator_photo=form.files.get("operator_photo"),
+        ),
+    )
 
 
 @wizard.put("/account/profile")

@@ -13,13 +13,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.certification.client import CertificationClient
 from servicekit import clock
 from servicekit.clock import shanghai_date
+from servicekit.db import keep_writes
 from servicekit.errors import BadRequest, Conflict, RateLimited
 from servicekit.uploads import UploadedFile
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.documents import image_format, store_document
 from services.registration.accounts.models import Account
 from services.registration.credentials import new_id, new_sms_code, sha256_hex
-from services.registration.errors import KeepChanges, bad_input
+from services.registration.errors import bad_input
 from services.registration.outbox_relay import service as outbox
 from services.registration.review import service as review_service
 from services.registration.rules import (
@@ -138,7 +139,7 @@ async def _verify_sms(
         raise BadRequest("短信验证码错误次数过多，请重新获取", field="sms_code", code="sms_code_exhausted")
     if sha256_hex(f"{row.id}:{code.strip()}") != row.code_hash:
         row.wrong_tries += 1
-        raise KeepChanges(
+        raise keep_writes(
             BadRequest(
                 "短信验证码错误",
                 field="sms_code",

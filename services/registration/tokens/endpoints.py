@@ -18,7 +18,6 @@ from services.registration.dependencies import (
     PeersDep,
     SettingsDep,
     bearer_token,
-    keep_on_refusal,
 )
 from services.registration.tokens import service, sessions
 from services.registration.tokens.schemas import LoginBody
@@ -55,8 +54,7 @@ async def callback_ips(request: Request, settings: SettingsDep) -> dict[str, Any
 
 @operator_sessions.post("/sessions", status_code=201)
 async def login(body: LoginBody, session: SessionDep, passwords: PasswordsDep) -> dict[str, Any]:
-    async with keep_on_refusal(session):
-        return await sessions.login(session, email=body.email, password=body.password, passwords=passwords)
+    return await sessions.login(session, email=body.email, password=body.password, passwords=passwords)
 
 
 @operator_sessions.delete("/sessions", status_code=204)

@@ -8,11 +8,12 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
+from servicekit.db import keep_writes
 from servicekit.errors import Forbidden, RateLimited, Unauthorized
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.credentials import Passwords, new_token, sha256_hex
-from services.registration.errors import KeepChanges, email_address, terminated_error
+from services.registration.errors import email_address, terminated_error
 from services.registration.tokens import repository
 from services.registration.tokens.models import OperatorSession
 
@@ -50,11 +51,11 @@ async def login(session: AsyncSession, *, email: str, password: str, passwords: 
     if account.login_locked_until is not None and now < account.login_locked_until:
         raise _locked(account.login_locked_until)
     if not passwords.verify(account.password_hash, password):
-        raise KeepChanges(_count_failure(account, now))
+        raise keep_writes(_count_failure(account, now))
     account.failed_logins, account.failed_login_window_at, account.login_locked_until = 0, None, None
     if account.status == "email_unverified":
         await session.flush()
-        raise KeepChanges(Forbidden("帐号尚未激活，请先查收激活邮件", code="email_not_activated"))
+        raise keep_writes(Forbidden("帐号尚未激活，请先查收激活邮件", code="email_not_activated"))
     token = new_token()
     session.add(
         OperatorSession(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query
 
 from contracts.registration.client import ACCOUNT_BY_APPID_PATH, ACCOUNT_PATH
@@ -11,14 +9,15 @@ from contracts.registration.schemas import AccountView
 from servicekit.db import SessionDep
 from servicekit.errors import Forbidden, NotFound
 from services.registration.accounts import repository, service
+from services.registration.accounts.schemas import AccountDetail, SearchResult
 from services.registration.dependencies import CurrentAccount, NamespaceDep, PeersDep
 
 account = APIRouter(prefix="/api/v1", tags=["account"])
 internal = APIRouter(tags=["internal"])
 
 
-@account.get("/account")
-async def get_account(current: CurrentAccount, session: SessionDep, peers: PeersDep) -> dict[str, Any]:
+@account.get("/account", response_model_exclude_unset=True)  # no review yet: no `review.decided_at`
+async def get_account(current: CurrentAccount, session: SessionDep, peers: PeersDep) -> AccountDetail:
     return await service.detail(session, current, peers)
 
 
@@ -34,7 +33,7 @@ async def search_accounts(
     namespace: NamespaceDep,
     peers: PeersDep,
     q: str = Query(min_length=1, max_length=64),
-) -> dict[str, Any]:
+) -> SearchResult:
     return await service.search(session, q=q, namespace=namespace, peers=peers)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,6 +14,18 @@ from contracts.registration.schemas import AccountView
 from servicekit.errors import Conflict
 from services.registration.accounts import repository
 from services.registration.accounts.models import Account, Document
+from services.registration.accounts.schemas import (
+    AccountDetail,
+    CertificationBlock,
+    DocumentOut,
+    NextAllowed,
+    ProfileOut,
+    RegionOut,
+    ReviewBlock,
+    SearchHit,
+    SearchResult,
+    SubjectOut,
+)
 from services.registration.dependencies import Peers
 from services.registration.review import repository as reviews
 from services.registration.review.models import Review
@@ -84,23 +95,32 @@ def deregistration_due_at(account: Account) -> datetime | None:
     return start + INACTIVITY_LIMIT
 
 
-def _document(doc: Document | None) -> dict[str, Any] | None:
+def _document(doc: Document | None) -> DocumentOut | None:
     if doc is None:
         return None
-    return {"format": doc.format, "size": doc.size, "sha256": doc.sha256, "uploaded_at": doc.uploaded_at}
+    return DocumentOut(format=doc.format, size=doc.size, sha256=doc.sha256, uploaded_at=doc.uploaded_at)
 
 
-def review_block(review: Review | None) -> dict[str, Any]:
+def review_block(review: Review | None) -> ReviewBlock:
     if review is None:
-        return {"review_id": None, "status": None, "submitted_at": None, "deadline": None, "reason": None}
-    return {
-        "review_id": review.id,
-        "status": review.status,
-        "submitted_at": review.submitted_at,
-        "deadline": review.deadline,
-        "decided_at": review.decided_at,
-        "reason": review.reason,
-    }
+        return ReviewBlock(review_id=None, status=None, submitted_at=None, deadline=None, reason=None)
+    return ReviewBlock(
+        review_id=review.id,
+        status=review.status,
+        submitted_at=review.submitted_at,
+        deadline=review.deadline,
+        decided_at=review.decided_at,
+        reason=review.reason,
+    )
+
+
+def certification_block(summary: CertificationSummary) -> CertificationBlock:
+    return CertificationBlock(
+        certified=summary.certified,
+        certified_name=summary.certified_name,
+        certification_text=summary.certification_text,
+        certified_at=summary.certified_at,
+    )
 
 
 def account_detail(
@@ -109,55 +129,55 @@ def account_detail(
     review: Review | None,
     certification: CertificationSummary,
     documents: dict[str, Document],
-    next_allowed: dict[str, datetime | None],
-) -> dict[str, Any]:
+    next_allowed_at: NextAllowed,
+) -> AccountDetail:
     """`GET /api/v1/account`: every field of SPEC §7.1."""
-    return {
-        "account_id": account.id,
-        "namespace": account.namespace,
-        "status": account.status,
-        "step": current_step(account),
-        "type": account.type,
-        "subject": {
-            "subject_type": account.subject_type,
-            "government_name": account.government_name,
-            "operator_name": account.operator_name,
-            "operator_id_number": account.operator_id_number,
-            "operator_phone": account.operator_phone,
-            "authorization_letter": _document(documents.get("authorization_letter")),
-            "operator_photo": _document(documents.get("operator_photo")),
-            "submitted_at": account.subject_submitted_at,
-        },
-        "profile": {
-            "name": account.name,
-            "intro": account.intro,
-            "region": {
-                "country": account.region_country,
-                "province": account.region_province,
-                "city": account.region_city,
-            },
-            "language": account.language,
-            "category": account.category,
-            "avatar": _document(documents.get("avatar")),
-            "submitted_at": account.profile_submitted_at,
-        },
-        "review": review_block(review),
-        "certification": certification.model_dump(mode="json", exclude={"account_id"}),
-        "capabilities": capabilities(account.type, certification.certified, account.status),
-        "appid": account.appid,
-        "original_id": account.original_id,
-        "created_at": account.created_at,
-        "activated_at": account.activated_at,
-        "approved_at": account.approved_at,
-        "last_login_at": account.last_login_at,
-        "registration_expires_at": registration_expires_at(account),
-        "deregistration_due_at": deregistration_due_at(account),
-        "login_email": account.email,
-        "wechat_id": account.wechat_id,
-        "next_allowed_at": next_allowed,
-        "terminated_at": account.terminated_at,
-        "termination_reason": account.termination_reason,
-    }
+    return AccountDetail(
+        account_id=account.id,
+        namespace=account.namespace,
+        status=account.status,
+        step=current_step(account),
+        type=account.type,
+        subject=SubjectOut(
+            subject_type=account.subject_type,
+            government_name=account.government_name,
+            operator_name=account.operator_name,
+            operator_id_number=account.operator_id_number,
+            operator_phone=account.operator_phone,
+            authorization_letter=_document(documents.get("authorization_letter")),
+            operator_photo=_document(documents.get("operator_photo")),
+            submitted_at=account.subject_submitted_at,
+        ),
+        profile=ProfileOut(
+            name=account.name,
+            intro=account.intro,
+            region=RegionOut(
+                country=account.region_country,
+                province=account.region_province,
+                city=account.region_city,
+            ),
+            language=account.language,
+            category=account.category,
+            avatar=_document(documents.get("avatar")),
+            submitted_at=account.profile_submitted_at,
+        ),
+        review=review_block(review),
+        certification=certification_block(certification),
+        capabilities=capabilities(account.type, certification.certified, account.status),
+        appid=account.appid,
+        original_id=account.original_id,
+        created_at=account.created_at,
+        activated_at=account.activated_at,
+        approved_at=account.approved_at,
+        last_login_at=account.last_login_at,
+        registration_expires_at=registration_expires_at(account),
+        deregistration_due_at=deregistration_due_at(account),
+        login_email=account.email,
+        wechat_id=account.wechat_id,
+        next_allowed_at=next_allowed_at,
+        terminated_at=account.terminated_at,
+        termination_reason=account.termination_reason,
+    )
 
 
 def next_allowed(changed_at: datetime | None) -> datetime | None:
@@ -165,36 +185,36 @@ def next_allowed(changed_at: datetime | None) -> datetime | None:
     return add_one_month(changed_at) if changed_at is not None else None
 
 
-async def detail(session: AsyncSession, account: Account, peers: Peers) -> dict[str, Any]:
+async def detail(session: AsyncSession, account: Account, peers: Peers) -> AccountDetail:
     return account_detail(
         account,
         review=await reviews.latest_review(session, account.id),
         certification=await certification_of(peers.certification, account),
         documents=await repository.documents_of(session, account.id),
-        next_allowed={
-            "login_email": next_allowed(account.login_email_changed_at),
-            "avatar": next_allowed(account.avatar_changed_at),
-        },
+        next_allowed_at=NextAllowed(
+            login_email=next_allowed(account.login_email_changed_at),
+            avatar=next_allowed(account.avatar_changed_at),
+        ),
     )
 
 
-async def search(session: AsyncSession, *, q: str, namespace: str, peers: Peers) -> dict[str, Any]:
+async def search(session: AsyncSession, *, q: str, namespace: str, peers: Peers) -> SearchResult:
     """R-REG-30 / R-REG-19: approved, non-terminated accounts only; certified ones marked."""
     rows = await repository.search_approved(session, q=q.strip(), namespace=namespace, limit=SEARCH_LIMIT)
     certified: dict[str, CertificationSummary] = {}
     if peers.certification is not None and rows:
         certified = await CertificationClient(peers.certification).summaries([a.id for a in rows])
-    return {
-        "items": [
-            {
-                "appid": a.appid,
-                "name": a.name,
-                "intro": a.intro,
-                "certified": a.id in certified and certified[a.id].certified,
-            }
+    return SearchResult(
+        items=[
+            SearchHit(
+                appid=a.appid,
+                name=a.name,
+                intro=a.intro,
+                certified=a.id in certified and certified[a.id].certified,
+            )
             for a in rows
         ]
-    }
+    )
 
 
 async def claim_email(session: AsyncSession, address: str, *, now: datetime, field: str) -> None:

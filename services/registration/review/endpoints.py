@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from fastapi import APIRouter, Request
 
@@ -10,24 +10,9 @@ from servicekit.context import NAMESPACE_HEADER
 from servicekit.db import SessionDep
 from servicekit.errors import Unprocessable
 from services.registration.review import service
-from services.registration.review.models import Review
-from services.registration.review.schemas import RejectBody
+from services.registration.review.schemas import RejectBody, ReviewList, ReviewOut
 
 sandbox = APIRouter(prefix="/_sandbox", tags=["sandbox"])
-
-
-def _review(review: Review) -> dict[str, Any]:
-    return {
-        "review_id": review.id,
-        "kind": review.kind,
-        "account_id": review.account_id,
-        "namespace": review.namespace,
-        "status": review.status,
-        "submitted_at": review.submitted_at,
-        "deadline": review.deadline,
-        "decided_at": review.decided_at,
-        "reason": review.reason,
-    }
 
 
 @sandbox.get("/reviews")
@@ -36,21 +21,21 @@ async def list_reviews(
     session: SessionDep,
     kind: Literal["registration", "certification"] | None = None,
     status: Literal["pending", "approved", "rejected"] | None = None,
-) -> dict[str, Any]:
+) -> ReviewList:
     """Registration reviews; filtered to a namespace only when the header names one."""
     namespace = request.headers.get(NAMESPACE_HEADER)
     rows = await service.list_reviews(session, kind=kind, status=status, namespace=namespace)
-    return {"items": [_review(r) for r in rows]}
+    return ReviewList(items=[ReviewOut.of(r) for r in rows])
 
 
 @sandbox.post("/reviews/{review_id}/approve")
-async def approve_review(review_id: str, session: SessionDep) -> dict[str, Any]:
-    return _review(await service.decide(session, review_id, approve_it=True, reason=None))
+async def approve_review(review_id: str, session: SessionDep) -> ReviewOut:
+    return ReviewOut.of(await service.decide(session, review_id, approve_it=True, reason=None))
 
 
 @sandbox.post("/reviews/{review_id}/reject")
-async def reject_review(review_id: str, body: RejectBody, session: SessionDep) -> dict[str, Any]:
+async def reject_review(review_id: str, body: RejectBody, session: SessionDep) -> ReviewOut:
     reason = body.reason.strip()
     if not reason:
         raise Unprocessable("驳回必须填写原因", field="reason", code="reason_required")
-    return _review(await service.decide(session, review_id, approve_it=False, reason=reason))
+    return ReviewOut.of(await service.decide(session, review_id, approve_it=False, reason=reason))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +17,7 @@ from services.registration.accounts.service import claim_email, next_allowed
 from services.registration.credentials import new_app_secret, sha256_hex
 from services.registration.errors import bad_input
 from services.registration.rules import AVATAR_FORMATS, RuleError, check_wechat_id, normalize_email
+from services.registration.settings.schemas import AvatarOut, LoginEmailNextAllowed, SecretOut, SettingsOut
 
 
 def _approved(account: Account) -> None:
@@ -38,7 +38,7 @@ def _once_a_month(what: str, changed_at: datetime | None, now: datetime, field: 
 
 async def update_settings(
     session: AsyncSession, account: Account, *, wechat_id: str | None, login_email: str | None
-) -> dict[str, Any]:
+) -> SettingsOut:
     """R-REG-32: WeChat ID once and unique; login e-mail once a month and unused."""
     _approved(account)
     now = await clock.now(session, account.namespace)
@@ -65,16 +65,14 @@ async def update_settings(
         await session.flush()
     except IntegrityError:
         raise Conflict("微信号或邮箱已被占用", code="conflict") from None
-    return {
-        "wechat_id": account.wechat_id,
-        "login_email": account.email,
-        "next_allowed_at": {"login_email": next_allowed(account.login_email_changed_at)},
-    }
+    return SettingsOut(
+        wechat_id=account.wechat_id,
+        login_email=account.email,
+        next_allowed_at=LoginEmailNextAllowed(login_email=next_allowed(account.login_email_changed_at)),
+    )
 
 
-async def update_avatar(
-    session: AsyncSession, account: Account, upload: UploadedFile | None
-) -> dict[str, Any]:
+async def update_avatar(session: AsyncSession, account: Account, upload: UploadedFile | None) -> AvatarOut:
     """R-REG-32: an image, once a month."""
     _approved(account)
     if upload is None or upload.size == 0:
@@ -85,13 +83,13 @@ async def update_avatar(
     await store_document(session, account.id, "avatar", fmt, upload, now=now)
     account.avatar_changed_at = now
     await session.flush()
-    return {"format": fmt, "size": upload.size, "next_allowed_at": next_allowed(now)}
+    return AvatarOut(format=fmt, size=upload.size, next_allowed_at=next_allowed(now))
 
 
-async def reset_secret(session: AsyncSession, account: Account) -> dict[str, Any]:
+async def reset_secret(session: AsyncSession, account: Account) -> SecretOut:
     """R-REG-30: a new AppSecret, shown once; the old one stops working at once."""
     _approved(account)
     secret = new_app_secret()
     account.secret_hash = sha256_hex(secret)
     await session.flush()
-    return {"appid": account.appid, "secret": secret}
+    return SecretOut(appid=account.appid, secret=secret)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +20,7 @@ from services.registration.outbox_relay import service as outbox
 from services.registration.rules import RuleError, check_password
 from services.registration.signup import captcha, repository
 from services.registration.signup.models import ActivationToken
+from services.registration.signup.schemas import Activated, ActivationResent, Registered
 
 ACTIVATION_LIFETIME = timedelta(hours=48)
 RESENDS_PER_DAY = 5
@@ -70,7 +70,7 @@ async def register(
     agreement_accepted: bool,
     passwords: Passwords,
     base_url: str,
-) -> dict[str, Any]:
+) -> Registered:
     address = email_address(email)
     try:
         check_password(password)
@@ -98,14 +98,12 @@ async def register(
     except IntegrityError:
         raise Conflict("该邮箱已被占用", field="email", code="email_taken") from None
     await _send_activation(session, account, now=now, base_url=base_url, is_resend=False)
-    return {
-        "account_id": account.id,
-        "status": account.status,
-        "activation_expires_at": account.activation_expires_at,
-    }
+    return Registered(
+        account_id=account.id, status=account.status, activation_expires_at=account.activation_expires_at
+    )
 
 
-async def activate(session: AsyncSession, *, token: str) -> dict[str, Any]:
+async def activate(session: AsyncSession, *, token: str) -> Activated:
     """R-REG-06: 48 hours; afterwards 410 and the unactivated record is terminated (kept: keep_writes)."""
     row = await repository.activation_token(session, sha256_hex(token))
     if row is None:
@@ -114,7 +112,7 @@ async def activate(session: AsyncSession, *, token: str) -> dict[str, Any]:
     if account is None:
         raise NotFound("激活链接无效", field="token", code="activation_token_invalid")
     if account.status != "email_unverified" and row.used_at is not None:
-        return {"account_id": account.id, "status": account.status}  # the same link clicked twice
+        return Activated(account_id=account.id, status=account.status)  # the same link clicked twice
     if row.voided_at is not None:
         raise Gone("该激活链接已被新的链接替代", field="token", code="activation_link_replaced")
     now = await clock.now(session, account.namespace)
@@ -126,10 +124,10 @@ async def activate(session: AsyncSession, *, token: str) -> dict[str, Any]:
     row.used_at = now
     account.status, account.activated_at = "activated", now
     await session.flush()
-    return {"account_id": account.id, "status": account.status}
+    return Activated(account_id=account.id, status=account.status)
 
 
-async def resend_activation(session: AsyncSession, *, email: str, base_url: str) -> dict[str, Any]:
+async def resend_activation(session: AsyncSession, *, email: str, base_url: str) -> ActivationResent:
     address = email_address(email)
     account = await accounts.live_account_by_email(session, address, lock=True)
     if account is None or account.status != "email_unverified":
@@ -143,4 +141,4 @@ async def resend_activation(session: AsyncSession, *, email: str, base_url: str)
     if await repository.count_resends_since(session, account.id, shanghai_date(now)) >= RESENDS_PER_DAY:
         raise RateLimited("今天重新发送次数已达上限（5次）", code="resend_limit_reached")
     await _send_activation(session, account, now=now, base_url=base_url, is_resend=True)
-    return {"account_id": account.id, "activation_expires_at": account.activation_expires_at}
+    return ActivationResent(account_id=account.id, activation_expires_at=account.activation_expires_at)

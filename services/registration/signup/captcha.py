@@ -6,7 +6,6 @@ import base64
 import io
 import secrets
 from datetime import datetime, timedelta
-from typing import Any
 
 from PIL import Image, ImageDraw, ImageFont
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +16,7 @@ from servicekit.errors import BadRequest, NotFound
 from services.registration.credentials import new_captcha_answer, new_id
 from services.registration.signup import repository
 from services.registration.signup.models import Captcha
+from services.registration.signup.schemas import CaptchaAnswer, CaptchaOut
 
 LIFETIME = timedelta(minutes=5)
 WIDTH, HEIGHT = 120, 44
@@ -40,21 +40,21 @@ def draw_png(answer: str) -> bytes:
     return buffer.getvalue()
 
 
-async def create(session: AsyncSession, *, namespace: str) -> dict[str, Any]:
+async def create(session: AsyncSession, *, namespace: str) -> CaptchaOut:
     now = await clock.now(session, namespace)
     answer = new_captcha_answer()
     row = Captcha(id=new_id("cap"), namespace=namespace, answer=answer, expires_at=now + LIFETIME)
     session.add(row)
     await session.flush()
     image = base64.b64encode(draw_png(answer)).decode("ascii")
-    return {"captcha_id": row.id, "image": f"data:image/png;base64,{image}", "expires_at": row.expires_at}
+    return CaptchaOut(captcha_id=row.id, image=f"data:image/png;base64,{image}", expires_at=row.expires_at)
 
 
-async def answer_of(session: AsyncSession, captcha_id: str) -> dict[str, str]:
+async def answer_of(session: AsyncSession, captcha_id: str) -> CaptchaAnswer:
     row = await repository.get_captcha(session, captcha_id)
     if row is None:
         raise NotFound("验证码不存在", code="captcha_not_found")
-    return {"captcha_id": row.id, "answer": row.answer}
+    return CaptchaAnswer(captcha_id=row.id, answer=row.answer)
 
 
 async def consume(session: AsyncSession, captcha_id: str, answer: str, *, now: datetime) -> None:

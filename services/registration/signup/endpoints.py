@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Query, Request
 
 from servicekit.db import SessionDep
@@ -18,12 +16,21 @@ from services.registration.dependencies import (
 )
 from services.registration.signup import activation, captcha, service
 from services.registration.signup.schemas import (
+    Activated,
+    ActivationResent,
+    CaptchaAnswer,
+    CaptchaOut,
     EmailBody,
     PhoneBody,
     ProfileBody,
+    ProfileSubmitted,
+    Registered,
     RegistrationBody,
+    SmsCodeSent,
+    SubjectSubmitted,
     TokenBody,
     TypeBody,
+    TypeSet,
 )
 
 wizard = APIRouter(prefix="/api/v1", tags=["registration"])
@@ -31,7 +38,7 @@ sandbox = APIRouter(prefix="/_sandbox", tags=["sandbox"])
 
 
 @wizard.post("/captchas", status_code=201)
-async def create_captcha(session: SessionDep, namespace: NamespaceDep) -> dict[str, Any]:
+async def create_captcha(session: SessionDep, namespace: NamespaceDep) -> CaptchaOut:
     return await captcha.create(session, namespace=namespace)
 
 
@@ -42,7 +49,7 @@ async def register(
     namespace: NamespaceDep,
     passwords: PasswordsDep,
     settings: SettingsDep,
-) -> dict[str, Any]:
+) -> Registered:
     return await activation.register(
         session,
         namespace=namespace,
@@ -57,30 +64,30 @@ async def register(
 
 
 @wizard.post("/registrations/activation")
-async def activate(body: TokenBody, session: SessionDep) -> dict[str, Any]:
+async def activate(body: TokenBody, session: SessionDep) -> Activated:
     return await activation.activate(session, token=body.token)
 
 
 @wizard.get("/registrations/activation")
 async def activate_by_link(
     session: SessionDep, token: str = Query(min_length=1, max_length=200)
-) -> dict[str, Any]:
+) -> Activated:
     """The e-mail's link (`GET …/activation?token=`) does what `POST {token}` does, so a click works."""
     return await activation.activate(session, token=token)
 
 
 @wizard.post("/registrations/activation-email")
-async def resend_activation(body: EmailBody, session: SessionDep, settings: SettingsDep) -> dict[str, Any]:
+async def resend_activation(body: EmailBody, session: SessionDep, settings: SettingsDep) -> ActivationResent:
     return await activation.resend_activation(session, email=body.email, base_url=settings.public_base_url)
 
 
 @wizard.put("/account/type")
-async def set_type(body: TypeBody, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
+async def set_type(body: TypeBody, account: CurrentAccount, session: SessionDep) -> TypeSet:
     return await service.set_type(session, account, body.type)
 
 
 @wizard.post("/sms-codes", status_code=201)
-async def send_sms_code(body: PhoneBody, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
+async def send_sms_code(body: PhoneBody, account: CurrentAccount, session: SessionDep) -> SmsCodeSent:
     return await service.send_sms_code(session, account, body.phone)
 
 
@@ -95,7 +102,7 @@ SUBJECT_FIELDS = (
 
 
 @wizard.put("/account/subject")
-async def submit_subject(request: Request, account: CurrentAccount, session: SessionDep) -> dict[str, Any]:
+async def submit_subject(request: Request, account: CurrentAccount, session: SessionDep) -> SubjectSubmitted:
     """Multipart step 4; files are judged while streaming (413 before the body is read whole)."""
     service.check_subject_open(account)
     form = await read_multipart(
@@ -118,7 +125,7 @@ async def submit_subject(request: Request, account: CurrentAccount, session: Ses
 @wizard.put("/account/profile")
 async def submit_profile(
     body: ProfileBody, account: CurrentAccount, session: SessionDep, settings: SettingsDep, peers: PeersDep
-) -> dict[str, Any]:
+) -> ProfileSubmitted:
     return await service.submit_profile(
         session,
         account,
@@ -138,5 +145,5 @@ async def submit_profile(
 
 
 @sandbox.get("/captchas/{captcha_id}")
-async def captcha_answer(captcha_id: str, session: SessionDep) -> dict[str, str]:
+async def captcha_answer(captcha_id: str, session: SessionDep) -> CaptchaAnswer:
     return await captcha.answer_of(session, captcha_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -47,3 +48,59 @@ class ProfileBody(Strict):
     region: Region
     language: str = Field(max_length=8)
     category: str | None = Field(default=None, max_length=64)
+
+
+class CaptchaOut(BaseModel):
+    captcha_id: str
+    image: str
+    expires_at: datetime
+
+
+class CaptchaAnswer(BaseModel):
+    captcha_id: str
+    answer: str
+
+
+class Registered(BaseModel):
+    account_id: str
+    status: str
+    activation_expires_at: datetime | None
+
+
+class Activated(BaseModel):
+    account_id: str
+    status: str
+
+
+class ActivationResent(BaseModel):
+    account_id: str
+    activation_expires_at: datetime | None
+
+
+class TypeSet(BaseModel):
+    account_id: str
+    type: str | None
+
+
+class SmsCodeSent(BaseModel):
+    phone: str
+    expires_at: datetime
+    resend_after: datetime
+
+
+class SubjectSubmitted(BaseModel):
+    account_id: str
+    status: str
+    subject_submitted_at: datetime
+
+
+class ReviewStarted(BaseModel):
+    review_id: str
+    status: str
+    deadline: datetime
+
+
+class ProfileSubmitted(BaseModel):
+    account_id: str
+    status: str
+    review: ReviewStarted

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,6 +37,13 @@ from services.registration.rules import (
 )
 from services.registration.signup import repository
 from services.registration.signup.models import SmsCode
+from services.registration.signup.schemas import (
+    ProfileSubmitted,
+    ReviewStarted,
+    SmsCodeSent,
+    SubjectSubmitted,
+    TypeSet,
+)
 
 SMS_LIFETIME = timedelta(minutes=10)
 SMS_SPACING = timedelta(seconds=60)
@@ -56,17 +62,17 @@ def _editable(account: Account, what: str) -> None:
         raise Conflict("请先激活邮箱", code="email_not_activated")
 
 
-async def set_type(session: AsyncSession, account: Account, account_type: str) -> dict[str, Any]:
+async def set_type(session: AsyncSession, account: Account, account_type: str) -> TypeSet:
     """R-REG-07: fixed once step 4 is submitted."""
     _editable(account, "类型")
     if account.subject_submitted_at is not None and account.type != account_type:
         raise Conflict("信息登记提交后帐号类型不能修改", field="type", code="type_fixed")
     account.type = account_type
     await session.flush()
-    return {"account_id": account.id, "type": account.type}
+    return TypeSet(account_id=account.id, type=account.type)
 
 
-async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> dict[str, Any]:
+async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> SmsCodeSent:
     """R-REG-13: 6 digits, 10 minutes; one per phone per 60 s and 10 a day (serialised per phone)."""
     _editable(account, "信息")
     try:
@@ -107,7 +113,7 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
         data={"code": code},
     )
     await session.flush()
-    return {"phone": number, "expires_at": row.expires_at, "resend_after": now + SMS_SPACING}
+    return SmsCodeSent(phone=number, expires_at=row.expires_at, resend_after=now + SMS_SPACING)
 
 
 @dataclass
@@ -159,7 +165,7 @@ def check_subject_open(account: Account) -> None:
         raise Conflict("公众号信息已提交，不能再修改主体信息", code="under_review")
 
 
-async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> dict[str, Any]:
+async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> SubjectSubmitted:
     """Step 4 (R-REG-08..15). Checks in order: fields, files, SMS code, then the R-REG-14 count under lock."""
     check_subject_open(account)
     now = await clock.now(session, account.namespace)
@@ -198,7 +204,7 @@ async def submit_subject(session: AsyncSession, account: Account, form: SubjectF
     for kind, (fmt, upload) in (("authorization_letter", letter), ("operator_photo", photo)):
         await store_document(session, account.id, kind, fmt, upload, now=now)
     await session.flush()
-    return {"account_id": account.id, "status": account.status, "subject_submitted_at": now}
+    return SubjectSubmitted(account_id=account.id, status=account.status, subject_submitted_at=now)
 
 
 @dataclass
@@ -220,7 +226,7 @@ async def submit_profile(
     protected_names: tuple[str, ...],
     default_policy: str,
     certification: httpx.AsyncClient | None,
-) -> dict[str, Any]:
+) -> ProfileSubmitted:
     """Step 5 (R-REG-16..18): the name, intro, region, language; then review starts."""
     _editable(account, "公众号信息")
     if account.subject_submitted_at is None:
@@ -238,11 +244,11 @@ async def submit_profile(
     account.region_country, account.region_province, account.region_city = country, province, city
     account.category = (form.category or "").strip() or None
     review = await review_service.start_review(session, account, now=now, default_policy=default_policy)
-    return {
-        "account_id": account.id,
-        "status": account.status,
-        "review": {"review_id": review.id, "status": review.status, "deadline": review.deadline},
-    }
+    return ProfileSubmitted(
+        account_id=account.id,
+        status=account.status,
+        review=ReviewStarted(review_id=review.id, status=review.status, deadline=review.deadline),
+    )
 
 
 async def refuse_certified_name(

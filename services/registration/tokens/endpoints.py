@@ -20,7 +20,7 @@ from services.registration.dependencies import (
     bearer_token,
 )
 from services.registration.tokens import service, sessions
-from services.registration.tokens.schemas import LoginBody
+from services.registration.tokens.schemas import LoginBody, SessionOut
 
 cgi = APIRouter(tags=["cgi-bin"])
 operator_sessions = APIRouter(prefix="/api/v1", tags=["registration"])
@@ -53,7 +53,7 @@ async def callback_ips(request: Request, settings: SettingsDep) -> dict[str, Any
 
 
 @operator_sessions.post("/sessions", status_code=201)
-async def login(body: LoginBody, session: SessionDep, passwords: PasswordsDep) -> dict[str, Any]:
+async def login(body: LoginBody, session: SessionDep, passwords: PasswordsDep) -> SessionOut:
     return await sessions.login(session, email=body.email, password=body.password, passwords=passwords)
 
 

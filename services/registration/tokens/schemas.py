@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -10,3 +12,11 @@ class LoginBody(BaseModel):
 
     email: str = Field(max_length=254)
     password: str = Field(max_length=128)
+
+
+class SessionOut(BaseModel):
+    """A new operator session: the bearer token and when it expires."""
+
+    token: str
+    expires_at: datetime
+    account_id: str

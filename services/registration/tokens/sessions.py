@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,6 +15,7 @@ from services.registration.credentials import Passwords, new_token, sha256_hex
 from services.registration.errors import email_address, terminated_error
 from services.registration.tokens import repository
 from services.registration.tokens.models import OperatorSession
+from services.registration.tokens.schemas import SessionOut
 
 SESSION_LIFETIME = timedelta(hours=12)
 LOCK_WINDOW = timedelta(minutes=15)
@@ -38,7 +38,7 @@ async def session_account(session: AsyncSession, token: str | None) -> tuple[Acc
     return account, (row.expires_at - now).total_seconds()
 
 
-async def login(session: AsyncSession, *, email: str, password: str, passwords: Passwords) -> dict[str, Any]:
+async def login(session: AsyncSession, *, email: str, password: str, passwords: Passwords) -> SessionOut:
     """R-REG-20..22: activated accounts only; 5 wrong passwords in 15 min lock the e-mail for 15 min."""
     address = email_address(email)
     account = await accounts.live_account_by_email(session, address, lock=True)
@@ -67,7 +67,7 @@ async def login(session: AsyncSession, *, email: str, password: str, passwords: 
     )
     account.last_login_at = now
     await session.flush()
-    return {"token": token, "expires_at": now + SESSION_LIFETIME, "account_id": account.id}
+    return SessionOut(token=token, expires_at=now + SESSION_LIFETIME, account_id=account.id)
 
 
 def _locked(until: datetime) -> RateLimited:

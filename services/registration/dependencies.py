@@ -8,10 +8,12 @@ from typing import Annotated
 import httpx
 from fastapi import Depends, Request
 
+from contracts.registration.identity import account_from_request
 from servicekit import clock
 from servicekit.context import NAMESPACE_HEADER
 from servicekit.db import SessionDep
 from servicekit.errors import BadRequest
+from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.config import RegistrationSettings
 from services.registration.credentials import Passwords
@@ -67,8 +69,15 @@ def bearer_token(request: Request) -> str | None:
 
 
 async def current_account(request: Request, session: SessionDep) -> Account:
-    """The logged-in operator's account; 410 once it is terminated (R-REG-22, R-DER-04)."""
-    account, _ = await session_account(session, bearer_token(request))
+    """The logged-in operator's account, read fresh; 410 once it is terminated (R-REG-22, R-DER-04).
+
+    Behind the gateway the session is already resolved and forwarded (X-Sandbox-Account): only the
+    account row is read. Called directly (in-process tests, no gateway), the session is resolved here.
+    """
+    forwarded = account_from_request(request)
+    account = await accounts.get_account(session, forwarded.account_id) if forwarded is not None else None
+    if account is None:
+        account, _ = await session_account(session, bearer_token(request))
     if account.status == "terminated":
         raise terminated_error(account)
     return account

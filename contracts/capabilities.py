@@ -101,7 +101,3 @@ def capabilities(account_type: str | None, certified: bool, status: str) -> list
     if status != "approved" or account_type not in (SUBSCRIPTION, SERVICE):
         return []
     return sorted(c.value for c in MATRIX[(account_type, certified)])
-
-
-def has(caps: list[str] | frozenset[str], capability: Capability) -> bool:
-    return capability.value in caps

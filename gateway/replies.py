@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.types import Send
 
@@ -44,7 +43,3 @@ async def send_json(send: Send, status: int, body: bytes, request_id: bytes) -> 
     )
     await send({"type": "http.response.body", "body": body, "more_body": False})
     return status
-
-
-def dumps(data: Any) -> bytes:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()

@@ -183,11 +183,6 @@ async def forget_all(session: AsyncSession) -> None:
     await session.execute(namespaces.delete())
 
 
-async def known_namespaces(session: AsyncSession) -> list[str]:
-    rows = (await session.execute(select(namespaces.c.namespace))).scalars().all()
-    return sorted({DEFAULT_NAMESPACE, *rows})
-
-
 def shanghai_date(moment: datetime) -> datetime:
     """Midnight (00:00 Asia/Shanghai) of the calendar day holding `moment`, as an aware datetime."""
     local = moment.astimezone(SHANGHAI)

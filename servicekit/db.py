@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import asyncpg
 from fastapi import Depends, Request
@@ -70,17 +70,41 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+_KEEP_WRITES = "keep_writes"
+RefusalT = TypeVar("RefusalT", bound=Exception)
+
+
+def keep_writes(refusal: RefusalT) -> RefusalT:
+    """Mark a refusal whose writes must survive it: `raise keep_writes(BadRequest(...))`.
+
+    The unit of work then commits what was flushed before the refusal is answered — a wrong captcha
+    used up, a wrong SMS code or password counted, a login lock, an expired record terminated.
+    Every other error rolls back.
+    """
+    setattr(refusal, _KEEP_WRITES, True)
+    return refusal
+
+
+def keeps_writes(error: BaseException) -> bool:
+    return getattr(error, _KEEP_WRITES, False) is True
+
+
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: committed after the endpoint returns, rolled back on error.
 
-    Services only flush(); this dependency is the single commit point for HTTP requests.
+    Services only flush(); this dependency is the single commit point for HTTP requests. A refusal
+    marked with `keep_writes` is the one exception to the rollback: its writes are committed, then
+    it is answered like any other error.
     """
     maker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
     async with maker() as session:
         try:
             yield session
-        except BaseException:
-            await session.rollback()
+        except BaseException as exc:
+            if keeps_writes(exc):
+                await session.commit()
+            else:
+                await session.rollback()
             raise
         else:
             await session.commit()

@@ -8,7 +8,6 @@ import queue
 import sys
 import time
 import uuid
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -80,10 +79,6 @@ class RequestContextMiddleware:
                 "rid=%s %s %s status=%s ms=%.1f", rid, scope["method"], scope["path"], status, elapsed
             )
             request_id_var.reset(token)
-
-
-def log_extra(**fields: Any) -> str:
-    return " ".join(f"{k}={v}" for k, v in fields.items())
 
 
 def log_background_failure(log: logging.Logger, what: str) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from servicekit.db import make_engine
 from servicekit.migrate import upgrade_all
@@ -135,7 +135,3 @@ def wire_app(
 def asgi_client(app: FastAPI, base_url: str = "http://testserver", **kwargs: Any) -> httpx.AsyncClient:
     """An httpx client calling the app in-process (no lifespan: use `wire_app` first)."""
     return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=base_url, **kwargs)
-
-
-async def session_for(sessionmaker: async_sessionmaker[AsyncSession]) -> AsyncSession:
-    return sessionmaker()

@@ -5,6 +5,7 @@ alembic's env runs its own event loop (asyncio.run), so these tests are synchron
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import shutil
 import subprocess
@@ -21,6 +22,15 @@ from servicekit.migrate import SECTIONS, alembic_config, upgrade_all
 from servicekit.testing import TestDatabase
 
 ROOT = Path(__file__).resolve().parent.parent
+# SQLAlchemy's statement constructors: a module importing one writes SQL.
+SQL_CONSTRUCTS = frozenset({"select", "text", "insert", "update", "delete"})
+# Modules still writing SQL outside a repository, each with the constructs it imports:
+# moved by the messaging/scheduler part of issue 9.
+SQL_OUTSIDE_REPOSITORIES_ALLOWED = {
+    "services/messaging/followers/tag_repository.py": {"delete", "insert", "select", "text", "update"},
+    "services/messaging/outbox/smtp.py": {"select", "update"},
+    "services/scheduler/ownership.py": {"text"},
+}
 
 
 def lint_imports_executable() -> str:
@@ -28,6 +38,36 @@ def lint_imports_executable() -> str:
     found = str(beside_python) if beside_python.exists() else shutil.which("lint-imports")
     assert found, "lint-imports is not installed (pip install -e '.[test]')"
     return found
+
+
+def sql_constructs_imported(path: Path) -> set[str]:
+    """The SQLAlchemy statement constructors `path` imports (models may use `text` for DDL defaults)."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "sqlalchemy":
+            found |= {alias.name for alias in node.names} & SQL_CONSTRUCTS
+        elif isinstance(node, ast.Import):
+            # `import sqlalchemy as sa` would hide `sa.select(` from the check above: refuse it outright.
+            found |= (
+                {"import sqlalchemy"}
+                if any(a.name.split(".")[0] == "sqlalchemy" for a in node.names)
+                else set()
+            )
+    if path.name == "models.py":
+        found.discard("text")
+    return found
+
+
+def sql_outside_repositories() -> dict[str, set[str]]:
+    """Every module of services/ but repositories and migrations that imports a SQL constructor."""
+    offenders: dict[str, set[str]] = {}
+    for path in sorted((ROOT / "services").rglob("*.py")):
+        if path.name == "repository.py" or "migrations" in path.parts:
+            continue
+        found = sql_constructs_imported(path)
+        if found:
+            offenders[path.relative_to(ROOT).as_posix()] = found
+    return offenders
 
 
 async def tables_in(url: str, schema: str) -> set[str]:
@@ -66,6 +106,25 @@ class TestImportContracts:
         )
 
         assert result.returncode == 0, result.stdout + result.stderr
+
+
+class TestSqlOnlyInRepositories:
+    def test_no_sql_outside_repositories_and_migrations(self) -> None:
+        assert sql_outside_repositories() == SQL_OUTSIDE_REPOSITORIES_ALLOWED
+
+    def test_an_update_on_a_dict_is_not_sql(self, tmp_path: Path) -> None:
+        module = tmp_path / "service.py"
+        module.write_text("from sqlalchemy import func\nvalues = {}\nvalues.update(a=func.now())\n")
+
+        assert sql_constructs_imported(module) == set()
+
+    def test_constructors_from_sqlalchemy_and_its_dialects_are_found(self, tmp_path: Path) -> None:
+        module = tmp_path / "service.py"
+        module.write_text(
+            "from sqlalchemy.dialects.postgresql import insert\nfrom sqlalchemy import select\n"
+        )
+
+        assert sql_constructs_imported(module) == {"insert", "select"}
 
 
 class TestMigrations:

@@ -1,7 +1,9 @@
 """Registration (开通) service: `uvicorn services.registration.app:app`.
 
-Accounts from sign-up to approval, operator sessions, review, AppID/AppSecret and access tokens.
-Messages leave through `outbox.py` (pending rows delivered to messaging after commit).
+Accounts from sign-up to approval, operator sessions, review, AppID/AppSecret and access tokens, in
+domain packages: accounts/ (the account and its lookups), signup/ (wizard steps 1–5, captchas, SMS
+codes), review/, tokens/ (access tokens, operator sessions, introspection), settings/, fixtures/
+(control-plane accounts), and outbox_relay/ (messages relayed to messaging after commit).
 """
 
 from __future__ import annotations
@@ -11,15 +13,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.app import ServiceSpec, create_app
 from servicekit.lifecycle import ClockEvent, ClockHookRequest
-from services.registration import service_review
+from services.registration.accounts import endpoints as accounts
 from services.registration.config import RegistrationSettings
-from services.registration.endpoints_account import account
-from services.registration.endpoints_cgi import cgi
-from services.registration.endpoints_internal import internal
-from services.registration.endpoints_sandbox import sandbox
-from services.registration.endpoints_wizard import wizard
-from services.registration.models import Base
-from services.registration.outbox import DeliverAfterResponse
+from services.registration.fixtures import endpoints as fixtures
+from services.registration.models import metadata
+from services.registration.outbox_relay.middleware import DeliverAfterResponse
+from services.registration.review import endpoints as review
+from services.registration.review.jobs import approve_due_reviews
+from services.registration.settings import endpoints as settings_endpoints
+from services.registration.signup import endpoints as signup
+from services.registration.signup.jobs import expire_activation_links
+from services.registration.tokens import endpoints as tokens
 
 
 def build_app(settings: RegistrationSettings | None = None) -> FastAPI:
@@ -27,18 +31,27 @@ def build_app(settings: RegistrationSettings | None = None) -> FastAPI:
 
     async def clock_hook(session: AsyncSession, request: ClockHookRequest) -> list[ClockEvent]:
         """Due transitions up to `to`; undelivered messages go out after commit (DeliverAfterResponse)."""
-        events = await service_review.expire_activation_links(session, request)
-        events += await service_review.approve_due_reviews(
-            session, request, default_policy=settings.review_policy
-        )
+        events = await expire_activation_links(session, request)
+        events += await approve_due_reviews(session, request, default_policy=settings.review_policy)
         return events
 
     app = create_app(
         ServiceSpec(
             name="registration",
             settings=settings,
-            routers=[wizard, account, sandbox, cgi, internal],
-            metadata=[Base.metadata],
+            routers=[
+                signup.wizard,
+                tokens.operator_sessions,
+                accounts.account,
+                settings_endpoints.settings,
+                fixtures.sandbox,
+                signup.sandbox,
+                review.sandbox,
+                tokens.cgi,
+                accounts.internal,
+                tokens.internal,
+            ],
+            metadata=[metadata],
             migrations_section="registration",
             clock_hook=clock_hook,
             peers=("messaging", "certification"),

@@ -2,24 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated
 
 import httpx
 from fastapi import Depends, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.registration.identity import account_from_request
 from servicekit import clock
 from servicekit.context import NAMESPACE_HEADER
 from servicekit.db import SessionDep
-from servicekit.errors import BadRequest, Gone, Unauthorized
-from services.registration import repository
+from servicekit.errors import BadRequest
+from services.registration.accounts import repository as accounts
+from services.registration.accounts.models import Account
 from services.registration.config import RegistrationSettings
-from services.registration.credentials import Passwords, sha256_hex
-from services.registration.errors import KeepChanges
-from services.registration.models import Account
+from services.registration.credentials import Passwords
+from services.registration.errors import terminated_error
+from services.registration.tokens.sessions import session_account
 
 
 def get_settings(request: Request) -> RegistrationSettings:
@@ -69,47 +68,19 @@ def bearer_token(request: Request) -> str | None:
     return token.strip()
 
 
-async def session_account(session: AsyncSession, token: str | None) -> tuple[Account, float]:
-    """The account behind an operator session and the seconds it stays valid; 401 otherwise."""
-    if token is None:
-        raise Unauthorized("未登录", code="unauthorized")
-    row = await repository.operator_session(session, sha256_hex(token))
-    if row is None or row.revoked_at is not None:
-        raise Unauthorized("登录已失效，请重新登录", code="session_invalid")
-    account = await repository.get_account(session, row.account_id)
-    if account is None:
-        raise Unauthorized("登录已失效，请重新登录", code="session_invalid")
-    now = await clock.now(session, account.namespace)
-    if now >= row.expires_at:
-        raise Unauthorized("登录已过期，请重新登录", code="session_expired")
-    return account, (row.expires_at - now).total_seconds()
-
-
 async def current_account(request: Request, session: SessionDep) -> Account:
-    """The logged-in operator's account; 410 once it is terminated (R-REG-22, R-DER-04)."""
-    account, _ = await session_account(session, bearer_token(request))
+    """The logged-in operator's account, read fresh; 410 once it is terminated (R-REG-22, R-DER-04).
+
+    Behind the gateway the session is already resolved and forwarded (X-Sandbox-Account): only the
+    account row is read. Called directly (in-process tests, no gateway), the session is resolved here.
+    """
+    forwarded = account_from_request(request)
+    account = await accounts.get_account(session, forwarded.account_id) if forwarded is not None else None
+    if account is None:
+        account, _ = await session_account(session, bearer_token(request))
     if account.status == "terminated":
         raise terminated_error(account)
     return account
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
-
-
-def terminated_error(account: Account) -> Gone:
-    return Gone(
-        "该帐号已被注销",
-        code="account_terminated",
-        terminated_at=account.terminated_at.isoformat() if account.terminated_at else None,
-        reason=account.termination_reason,
-    )
-
-
-@asynccontextmanager
-async def keep_on_refusal(session: AsyncSession) -> AsyncIterator[None]:
-    """Commit what a refusal must keep (see KeepChanges), then raise the refusal."""
-    try:
-        yield
-    except KeepChanges as exc:
-        await session.commit()
-        raise exc.error from None

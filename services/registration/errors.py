@@ -4,21 +4,28 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.errors import BadRequest, SandboxError
-from services.registration.rules import RuleError
-
-
-class KeepChanges(Exception):
-    """Refuse the request but commit what was flushed (failed-login and wrong-code counters, used captcha).
-
-    Every other refusal rolls back; these counters must survive the refusal they cause.
-    """
-
-    def __init__(self, error: SandboxError) -> None:
-        super().__init__(str(error))
-        self.error = error
+from servicekit.errors import BadRequest, Gone
+from services.registration.accounts.models import Account
+from services.registration.rules import RuleError, normalize_email
 
 
 def bad_input(exc: RuleError, *, field: str | None = None, **extra: Any) -> BadRequest:
     """A broken rule as 400; `field` names the request's own field when it differs from the rule's."""
     return BadRequest(exc.message, field=field or exc.field, code=exc.code, errcode=40035, **extra)
+
+
+def email_address(value: str) -> str:
+    """An e-mail address normalised (R-REG-01), or 400."""
+    try:
+        return normalize_email(value)
+    except RuleError as exc:
+        raise bad_input(exc) from None
+
+
+def terminated_error(account: Account) -> Gone:
+    return Gone(
+        "该帐号已被注销",
+        code="account_terminated",
+        terminated_at=account.terminated_at.isoformat() if account.terminated_at else None,
+        reason=account.termination_reason,
+    )

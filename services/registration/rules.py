@@ -12,7 +12,6 @@ from email_validator import EmailNotValidError, validate_email
 from servicekit.clock import SHANGHAI
 from servicekit.text import is_cjk, mainland_mobile, text_units
 
-ACCOUNT_TYPES = ("subscription", "service")
 SUBJECT_TYPES = ("government", "media", "enterprise", "other")
 LANGUAGES = ("zh_CN", "zh_TW", "en")
 CHINA = ("CN", "CHINA", "中国", "中华人民共和国")

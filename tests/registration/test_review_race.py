@@ -24,8 +24,10 @@ from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.testing import asgi_client, wire_app
 from services.certification.app import build_app as build_certification
+from services.registration.accounts.models import Account
 from services.registration.app import build_app
-from services.registration.models import Account, PendingMessage, Review
+from services.registration.outbox_relay.models import PendingMessage
+from services.registration.review.models import Review
 from tests.registration.factories import FakeMessaging, fixture_account, registration_settings
 
 ROUNDS = 12

@@ -1,4 +1,4 @@
 from servicekit.migrations_env import run
-from services.registration.models import SCHEMA, Base
+from services.registration.models import SCHEMA, metadata
 
-run(Base.metadata, SCHEMA)
+run(metadata, SCHEMA)

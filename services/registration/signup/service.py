@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import io
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 import httpx
-from PIL import Image, UnidentifiedImageError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.certification.client import CertificationClient
 from servicekit import clock
 from servicekit.clock import shanghai_date
-from servicekit.errors import BadRequest, Conflict, RateLimited, UnsupportedMediaType
-from servicekit.uploads import UploadedFile, sniff
-from services.registration import outbox, repository, service_review
+from servicekit.db import keep_writes
+from servicekit.errors import BadRequest, Conflict, RateLimited
+from servicekit.uploads import UploadedFile
+from services.registration.accounts import repository as accounts
+from services.registration.accounts.documents import image_format, store_document
+from services.registration.accounts.models import Account
 from services.registration.credentials import new_id, new_sms_code, sha256_hex
-from services.registration.errors import KeepChanges, bad_input
-from services.registration.models import Account, Document, SmsCode
+from services.registration.errors import bad_input
+from services.registration.outbox_relay import service as outbox
+from services.registration.review import service as review_service
 from services.registration.rules import (
     IMAGE_FORMATS,
     SUBJECT_TYPES,
@@ -29,12 +29,20 @@ from services.registration.rules import (
     check_account_name,
     check_government_name,
     check_id_number,
-    check_image_format,
     check_intro,
     check_language,
     check_operator_name,
     check_phone,
     check_region,
+)
+from services.registration.signup import repository
+from services.registration.signup.models import SmsCode
+from services.registration.signup.schemas import (
+    ProfileSubmitted,
+    ReviewStarted,
+    SmsCodeSent,
+    SubjectSubmitted,
+    TypeSet,
 )
 
 SMS_LIFETIME = timedelta(minutes=10)
@@ -54,17 +62,17 @@ def _editable(account: Account, what: str) -> None:
         raise Conflict("请先激活邮箱", code="email_not_activated")
 
 
-async def set_type(session: AsyncSession, account: Account, account_type: str) -> dict[str, Any]:
+async def set_type(session: AsyncSession, account: Account, account_type: str) -> TypeSet:
     """R-REG-07: fixed once step 4 is submitted."""
     _editable(account, "类型")
     if account.subject_submitted_at is not None and account.type != account_type:
         raise Conflict("信息登记提交后帐号类型不能修改", field="type", code="type_fixed")
     account.type = account_type
     await session.flush()
-    return {"account_id": account.id, "type": account.type}
+    return TypeSet(account_id=account.id, type=account.type)
 
 
-async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> dict[str, Any]:
+async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> SmsCodeSent:
     """R-REG-13: 6 digits, 10 minutes; one per phone per 60 s and 10 a day (serialised per phone)."""
     _editable(account, "信息")
     try:
@@ -72,7 +80,7 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
     except RuleError as exc:
         raise bad_input(exc, field="phone") from None
     # Limits are per namespace: each namespace is its own world, on its own clock.
-    await repository.advisory_lock(session, f"sms:{account.namespace}:{number}")
+    await accounts.advisory_lock(session, f"sms:{account.namespace}:{number}")
     now = await clock.now(session, account.namespace)
     sends = await repository.sms_sends(session, number, namespace=account.namespace, since=shanghai_date(now))
     if sends and now - sends[0] < SMS_SPACING:
@@ -105,7 +113,7 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
         data={"code": code},
     )
     await session.flush()
-    return {"phone": number, "expires_at": row.expires_at, "resend_after": now + SMS_SPACING}
+    return SmsCodeSent(phone=number, expires_at=row.expires_at, resend_after=now + SMS_SPACING)
 
 
 @dataclass
@@ -120,35 +128,11 @@ class SubjectForm:
     operator_photo: UploadedFile | None
 
 
-def _image(field: str, upload: UploadedFile | None, *, required: bool) -> tuple[str, UploadedFile] | None:
-    """R-REG-09/12: type from the content, and the picture must really decode."""
+def _image(field: str, upload: UploadedFile | None) -> tuple[str, UploadedFile]:
+    """R-REG-09/12: a required picture whose type comes from its content."""
     if upload is None or upload.size == 0:
-        if required:
-            raise BadRequest(f"请上传 {field}", field=field, code="file_required")
-        return None
-    try:
-        fmt = check_image_format(field, sniff(upload.data), IMAGE_FORMATS)
-        with Image.open(io.BytesIO(upload.data)) as picture:
-            picture.verify()
-    except RuleError as exc:
-        raise UnsupportedMediaType(exc.message, field=field, code="unsupported_file_type") from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
-        raise UnsupportedMediaType(
-            f"{field} 不是有效的图片", field=field, code="unsupported_file_type"
-        ) from None
-    return fmt, upload
-
-
-def _document(account_id: str, kind: str, fmt: str, upload: UploadedFile, now: datetime) -> Document:
-    return Document(
-        account_id=account_id,
-        kind=kind,
-        format=fmt,
-        size=upload.size,
-        sha256=hashlib.sha256(upload.data).hexdigest(),
-        data=upload.data,
-        uploaded_at=now,
-    )
+        raise BadRequest(f"请上传 {field}", field=field, code="file_required")
+    return image_format(field, upload, IMAGE_FORMATS), upload
 
 
 async def _verify_sms(
@@ -161,7 +145,7 @@ async def _verify_sms(
         raise BadRequest("短信验证码错误次数过多，请重新获取", field="sms_code", code="sms_code_exhausted")
     if sha256_hex(f"{row.id}:{code.strip()}") != row.code_hash:
         row.wrong_tries += 1
-        raise KeepChanges(
+        raise keep_writes(
             BadRequest(
                 "短信验证码错误",
                 field="sms_code",
@@ -181,7 +165,7 @@ def check_subject_open(account: Account) -> None:
         raise Conflict("公众号信息已提交，不能再修改主体信息", code="under_review")
 
 
-async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> dict[str, Any]:
+async def submit_subject(session: AsyncSession, account: Account, form: SubjectForm) -> SubjectSubmitted:
     """Step 4 (R-REG-08..15). Checks in order: fields, files, SMS code, then the R-REG-14 count under lock."""
     check_subject_open(account)
     now = await clock.now(session, account.namespace)
@@ -194,20 +178,20 @@ async def submit_subject(session: AsyncSession, account: Account, form: SubjectF
         phone = check_phone(form.operator_phone)
     except RuleError as exc:
         raise bad_input(exc) from None
-    letter = _image("authorization_letter", form.authorization_letter, required=True)
-    photo = _image("operator_photo", form.operator_photo, required=True)
+    letter = _image("authorization_letter", form.authorization_letter)
+    photo = _image("operator_photo", form.operator_photo)
     sms = await _verify_sms(session, account, phone, form.sms_code, now)
     # R-REG-14 under concurrency: lock the ID number, then the phone (always this order), then count.
     # Counted per namespace, like every limit: each namespace is its own world.
     namespace = account.namespace
-    await repository.advisory_lock(session, f"id:{namespace}:{id_number}")
-    await repository.advisory_lock(session, f"phone:{namespace}:{phone}")
-    live = functools.partial(repository.count_live_with, session, namespace=namespace, exclude=account.id)
-    if await live("id_number", id_number) >= 5:
+    await accounts.advisory_lock(session, f"id:{namespace}:{id_number}")
+    await accounts.advisory_lock(session, f"phone:{namespace}:{phone}")
+    live = functools.partial(accounts.count_live_with, session, namespace=namespace, exclude=account.id)
+    if await live("id_number", id_number) >= REGISTRATIONS_PER_IDENTITY:
         raise Conflict(
             "同一身份证最多可登记5次信息", field="operator_id_number", code="id_number_limit_reached"
         )
-    if await live("phone", phone) >= 5:
+    if await live("phone", phone) >= REGISTRATIONS_PER_IDENTITY:
         raise Conflict("同一手机号最多可登记5次信息", field="operator_phone", code="phone_limit_reached")
     sms.used_at = now
     account.subject_type, account.government_name = form.subject_type, government_name
@@ -217,11 +201,10 @@ async def submit_subject(session: AsyncSession, account: Account, form: SubjectF
         phone,
     )
     account.subject_submitted_at = now
-    for kind, item in (("authorization_letter", letter), ("operator_photo", photo)):
-        if item is not None:
-            await repository.put_document(session, _document(account.id, kind, item[0], item[1], now))
+    for kind, (fmt, upload) in (("authorization_letter", letter), ("operator_photo", photo)):
+        await store_document(session, account.id, kind, fmt, upload, now=now)
     await session.flush()
-    return {"account_id": account.id, "status": account.status, "subject_submitted_at": now}
+    return SubjectSubmitted(account_id=account.id, status=account.status, subject_submitted_at=now)
 
 
 @dataclass
@@ -243,7 +226,7 @@ async def submit_profile(
     protected_names: tuple[str, ...],
     default_policy: str,
     certification: httpx.AsyncClient | None,
-) -> dict[str, Any]:
+) -> ProfileSubmitted:
     """Step 5 (R-REG-16..18): the name, intro, region, language; then review starts."""
     _editable(account, "公众号信息")
     if account.subject_submitted_at is None:
@@ -260,12 +243,12 @@ async def submit_profile(
     account.name, account.intro, account.language = name, intro, language
     account.region_country, account.region_province, account.region_city = country, province, city
     account.category = (form.category or "").strip() or None
-    review = await service_review.start_review(session, account, now=now, default_policy=default_policy)
-    return {
-        "account_id": account.id,
-        "status": account.status,
-        "review": {"review_id": review.id, "status": review.status, "deadline": review.deadline},
-    }
+    review = await review_service.start_review(session, account, now=now, default_policy=default_policy)
+    return ProfileSubmitted(
+        account_id=account.id,
+        status=account.status,
+        review=ReviewStarted(review_id=review.id, status=review.status, deadline=review.deadline),
+    )
 
 
 async def refuse_certified_name(
@@ -276,14 +259,14 @@ async def refuse_certified_name(
     Certification knows no namespaces, so the check spans them all. A holder registration knows to be
     terminated no longer holds anything (R-DER-04); one it does not know at all still blocks, since
     certification says the name is taken. Without a certification peer nothing is certified (as in
-    `views.certification_of`).
+    `accounts.service.certification_of`).
     """
     if certification is None:
         return
     holder = await CertificationClient(certification).by_name(name)
     if holder is None or holder.account_id == account.id:
         return
-    holder_account = await repository.get_account(session, holder.account_id)
+    holder_account = await accounts.get_account(session, holder.account_id)
     if holder_account is not None and holder_account.status == "terminated":
         return
     raise Conflict("该名称已被认证帐号使用", field="name", code="certified_name_taken")

@@ -11,9 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit import clock
 from servicekit.clock import shanghai_date
 from servicekit.errors import CgiError
-from services.registration import repository
+from services.registration.accounts import repository as accounts
+from services.registration.accounts.models import Account
 from services.registration.credentials import matches, new_access_token, sha256_hex
-from services.registration.models import AccessToken, Account
+from services.registration.tokens import repository
+from services.registration.tokens.models import AccessToken
 
 LIFETIME = timedelta(seconds=7200)
 GRACE = timedelta(minutes=5)  # R-TOK-01: the previous token keeps working this long
@@ -40,7 +42,7 @@ async def _authenticate(
         raise CgiError(41002)
     if not secret:
         raise CgiError(41004)
-    account = await repository.account_by_appid(session, appid)
+    account = await accounts.account_by_appid(session, appid)
     # R-TOK-03: accounts not approved (or terminated) have no usable AppID.
     if account is None or account.status != "approved":
         raise CgiError(40013)
@@ -78,7 +80,7 @@ async def issue_token(
 ) -> Issued:
     """R-TOK-01: a new token; the previous one stays valid for 5 more minutes."""
     account = await _authenticate(session, grant_type, appid, secret)
-    await repository.get_account(session, account.id, lock=True)  # one issuer at a time per account
+    await accounts.get_account(session, account.id, lock=True)  # one issuer at a time per account
     now = await clock.now(session, account.namespace)
     return await _issue(session, account, "token", now, forced=False)
 
@@ -87,7 +89,7 @@ async def issue_stable_token(session: AsyncSession, body: dict[str, Any]) -> Iss
     """R-TOK-02: the same token while it has over 5 minutes left; `force_refresh` replaces it at once."""
     fields = [_text(body.get(k)) for k in ("grant_type", "appid", "secret")]
     account = await _authenticate(session, *fields)
-    await repository.get_account(session, account.id, lock=True)
+    await accounts.get_account(session, account.id, lock=True)
     now = await clock.now(session, account.namespace)
     force = body.get("force_refresh") in (True, "true", "True", 1, "1")
     current = await repository.current_stable_token(session, account.id)
@@ -127,7 +129,7 @@ async def check_token(session: AsyncSession, access_token: str | None) -> TokenC
     row = await repository.access_token(session, sha256_hex(access_token))
     if row is None:
         return TokenCheck(None, 0, 40001)
-    account = await repository.get_account(session, row.account_id)
+    account = await accounts.get_account(session, row.account_id)
     if account is None or account.status != "approved":
         return TokenCheck(None, 0, 40001)
     now = await clock.now(session, account.namespace)

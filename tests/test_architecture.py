@@ -24,13 +24,8 @@ from servicekit.testing import TestDatabase
 ROOT = Path(__file__).resolve().parent.parent
 # SQLAlchemy's statement constructors: a module importing one writes SQL.
 SQL_CONSTRUCTS = frozenset({"select", "text", "insert", "update", "delete"})
-# Modules still writing SQL outside a repository, each with the constructs it imports:
-# moved by the messaging/scheduler part of issue 9.
-SQL_OUTSIDE_REPOSITORIES_ALLOWED = {
-    "services/messaging/followers/tag_repository.py": {"delete", "insert", "select", "text", "update"},
-    "services/messaging/outbox/smtp.py": {"select", "update"},
-    "services/scheduler/ownership.py": {"text"},
-}
+# Modules allowed to write SQL outside a repository, each with the constructs it imports: none.
+SQL_OUTSIDE_REPOSITORIES_ALLOWED: dict[str, set[str]] = {}
 
 
 def lint_imports_executable() -> str:

@@ -1,7 +1,7 @@
 """Messaging (发布) service: `uvicorn services.messaging.app:app`.
 
 Split along its seams: outbox/ (every message leaving the platform, notification centre),
-followers/ (simulated users, tags), materials/ (materials and media), mass/ (mass send jobs),
+followers/ (simulated users), tags/, materials/ (materials and media), mass/ (mass send jobs),
 menus/ (the custom menu).
 """
 
@@ -23,6 +23,7 @@ from services.messaging.menus import endpoints as menus
 from services.messaging.models import metadata
 from services.messaging.outbox import endpoints as outbox
 from services.messaging.outbox.runtime import outbox_runtime
+from services.messaging.tags import endpoints as tags
 
 
 @asynccontextmanager
@@ -40,6 +41,7 @@ def build_app(settings: MessagingSettings | None = None) -> FastAPI:
             routers=[
                 *outbox.routers,
                 *followers.routers,
+                tags.router,
                 *materials.routers,
                 *mass.routers,
                 menus.router,

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registration.schemas import AccountView
 from servicekit.errors import CgiError
-from services.messaging.followers import repository, rules, service, tag_repository
+from services.messaging.followers import repository, rules, service
+from services.messaging.tags import repository as tag_repository
 
 
 def _tag_object(body: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@
 Starts a throwaway PostgreSQL, the certification service and the gateway (uvicorn, uvloop,
 httptools, 127.0.0.1 only), then loads both with `wrk` (pinned to one core when `taskset` exists)
 or, without wrk, a Python keep-alive load generator. Prints req/s at --connections, p50, p99 at
---tail-connections, and the ratios the goal is stated in (PERFORMANCE.md: ≥ 0.5×, < 2 ms at p50);
+--tail-connections, and the ratios the goal is stated in (docs/performance.md: ≥ 0.5×, < 2 ms at p50);
 with --repeat N the final summary line gives the median of N rounds.
 
 The default path is one certification does not route: its 404 is the lightest complete answer the

@@ -1,4 +1,4 @@
-"""The gateway: `uvicorn gateway.app:app`. Routes and forwards at the ASGI level (PERFORMANCE.md).
+"""The gateway: `uvicorn gateway.app:app`. Routes and forwards at the ASGI level (docs/performance.md).
 
 No framework runs per forwarded request: one pass over the headers, one route lookup, a cached
 credential check, and the lean upstream client. Starlette serves only the gateway's own pages.

@@ -1,6 +1,6 @@
 """A lean pooled HTTP/1.1 client for the four services: asyncio protocol + httptools parsing.
 
-Measured against aiohttp and httpx (bench/gateway.py, PERFORMANCE.md), a general-purpose client
+Measured against aiohttp and httpx (bench/gateway.py, docs/performance.md), a general-purpose client
 costs more per request than the rest of the gateway together; this one does only what the
 gateway needs: keep-alive reuse, streamed bodies both ways with flow control, and timeouts.
 """

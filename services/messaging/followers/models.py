@@ -1,6 +1,6 @@
 """Simulated followers and their tags (SPEC §5.1). The mass-send part reads these tables.
 
-`followers` receives millions of rows in one statement, so it carries no foreign key (PERFORMANCE.md:
+`followers` receives millions of rows in one statement, so it carries no foreign key (docs/performance.md:
 an FK cuts bulk inserts 4×); `follower_tags` only ever grows by ≤ 50 rows per call, so its FK to the
 follower is affordable and gives cascade on reset. Tag ids 0/1/2 are reserved and never stored in
 `tags` (2 = 星标组 exists for every account), hence no FK from `follower_tags` to `tags`.

@@ -50,7 +50,7 @@ class MassJob(Base):
 
 
 class MassDelivery(Base):
-    """What one follower received. No foreign keys: millions of rows per send (PERFORMANCE.md).
+    """What one follower received. No foreign keys: millions of rows per send (docs/performance.md).
 
     The primary key is the only index: it leads with the follower (the inbox reads by follower) and
     makes a second delivery of one message to one follower impossible.

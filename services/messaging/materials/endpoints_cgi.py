@@ -1,4 +1,4 @@
-"""`/cgi-bin/media/*` and `/cgi-bin/material/*` with WeChat's shapes (reference/wechat-api.md §2.8, §3).
+"""`/cgi-bin/media/*` and `/cgi-bin/material/*` with WeChat's shapes (its media and material APIs).
 
 The kind (`type`) is checked before the body is read, and the body is read with that kind's limit,
 so an oversized file is refused while it streams in (R-MSG-11).

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import re
 import shutil
 import subprocess
 import sys
@@ -120,6 +121,22 @@ class TestSqlOnlyInRepositories:
         )
 
         assert sql_constructs_imported(module) == {"insert", "select"}
+
+
+PEER_CLIENTS = re.compile(r"\b(?:Registration|Certification|Messaging|Scheduler)Client\(")
+# Where a service builds its typed peer clients: one place each (issue 9), injected from there.
+PEER_CLIENT_FACTORIES = {"services/registration/peers.py", "services/messaging/dependencies.py"}
+
+
+class TestPeerClientsBuiltOnce:
+    def test_contract_clients_are_constructed_only_in_each_services_factory(self) -> None:
+        root = Path(__file__).resolve().parent.parent
+        builders = {
+            path.relative_to(root).as_posix()
+            for path in (root / "services").rglob("*.py")
+            if PEER_CLIENTS.search(path.read_text(encoding="utf-8"))
+        }
+        assert builders <= PEER_CLIENT_FACTORIES
 
 
 class TestMigrations:

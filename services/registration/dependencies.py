@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated
 
-import httpx
 from fastapi import Depends, Request
 
 from contracts.registration.identity import account_from_request
@@ -18,6 +16,7 @@ from services.registration.accounts.models import Account
 from services.registration.config import RegistrationSettings
 from services.registration.credentials import Passwords
 from services.registration.errors import terminated_error
+from services.registration.peers import Peers, peers_of
 from services.registration.tokens.sessions import session_account
 
 
@@ -46,15 +45,8 @@ def get_namespace(request: Request) -> str:
 NamespaceDep = Annotated[str, Depends(get_namespace)]
 
 
-@dataclass
-class Peers:
-    certification: httpx.AsyncClient | None
-    messaging: httpx.AsyncClient | None
-
-
 def get_peers(request: Request) -> Peers:
-    peers: dict[str, httpx.AsyncClient] = getattr(request.app.state, "peers", {}) or {}
-    return Peers(certification=peers.get("certification"), messaging=peers.get("messaging"))
+    return peers_of(request.app.state)
 
 
 PeersDep = Annotated[Peers, Depends(get_peers)]

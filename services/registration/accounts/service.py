@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.capabilities import capabilities
@@ -26,7 +25,7 @@ from services.registration.accounts.schemas import (
     SearchResult,
     SubjectOut,
 )
-from services.registration.dependencies import Peers
+from services.registration.peers import Peers
 from services.registration.review import repository as reviews
 from services.registration.review.models import Review
 from services.registration.rules import add_one_month
@@ -36,11 +35,11 @@ REGISTRATION_LIMIT = timedelta(days=80)  # the deadlines shown by R-DER-07 (§6.
 INACTIVITY_LIMIT = timedelta(days=210)  # (§6.2: 210 days without login)
 
 
-async def certification_of(client: httpx.AsyncClient | None, account: Account) -> CertificationSummary:
+async def certification_of(client: CertificationClient | None, account: Account) -> CertificationSummary:
     """Certification only exists for approved accounts; ask the certification service then."""
     if client is None or account.appid is None:
         return CertificationSummary(account_id=account.id, certified=False)
-    return await CertificationClient(client).summary(account.id)
+    return await client.summary(account.id)
 
 
 def account_view(account: Account, certified: bool) -> AccountView:
@@ -203,7 +202,7 @@ async def search(session: AsyncSession, *, q: str, namespace: str, peers: Peers)
     rows = await repository.search_approved(session, q=q.strip(), namespace=namespace, limit=SEARCH_LIMIT)
     certified: dict[str, CertificationSummary] = {}
     if peers.certification is not None and rows:
-        certified = await CertificationClient(peers.certification).summaries([a.id for a in rows])
+        certified = await peers.certification.summaries([a.id for a in rows])
     return SearchResult(
         items=[
             SearchHit(

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import logging
 
-import httpx
 from fastapi import FastAPI
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from servicekit.logs import log_background_failure
 from services.registration.outbox_relay.service import deliver_pending
+from services.registration.peers import peers_of
 
 log = logging.getLogger("registration.outbox")
-
-
-def messaging_client(app: FastAPI) -> httpx.AsyncClient | None:
-    peers: dict[str, httpx.AsyncClient] = getattr(app.state, "peers", {}) or {}
-    return peers.get("messaging")
 
 
 class DeliverAfterResponse:
@@ -54,6 +49,6 @@ class DeliverAfterResponse:
         if maker is None:
             return
         try:
-            await deliver_pending(maker, messaging_client(self.owner))
+            await deliver_pending(maker, peers_of(self.owner.state).messaging)
         except Exception:  # delivery must never break the request that already succeeded
             log_background_failure(log, "outbox delivery failed")

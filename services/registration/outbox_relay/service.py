@@ -14,7 +14,6 @@ import logging
 from datetime import datetime
 from typing import Any
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from contracts.messaging.client import MessagingClient
@@ -74,15 +73,14 @@ def _request(row: PendingMessage) -> OutboxRequest:
     )
 
 
-async def deliver_pending(maker: async_sessionmaker[AsyncSession], client: httpx.AsyncClient | None) -> int:
+async def deliver_pending(maker: async_sessionmaker[AsyncSession], messaging: MessagingClient | None) -> int:
     """Deliver undelivered messages, oldest first; returns how many were delivered.
 
     Rows are locked with SKIP LOCKED while being sent, so concurrent deliverers never send one row
     twice at the same time; the key covers the remaining case (sent, then our commit lost).
     """
-    if client is None:
+    if messaging is None:
         return 0
-    messaging = MessagingClient(client)
     delivered = 0
     async with maker() as session:
         rows = await repository.undelivered(session, limit=BATCH)

@@ -6,7 +6,6 @@ import functools
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import httpx
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.certification.client import CertificationClient
@@ -225,7 +224,7 @@ async def submit_profile(
     *,
     protected_names: tuple[str, ...],
     default_policy: str,
-    certification: httpx.AsyncClient | None,
+    certification: CertificationClient | None,
 ) -> ProfileSubmitted:
     """Step 5 (R-REG-16..18): the name, intro, region, language; then review starts."""
     _editable(account, "公众号信息")
@@ -252,7 +251,7 @@ async def submit_profile(
 
 
 async def refuse_certified_name(
-    session: AsyncSession, account: Account, name: str, certification: httpx.AsyncClient | None
+    session: AsyncSession, account: Account, name: str, certification: CertificationClient | None
 ) -> None:
     """R-REG-16: duplicate names are allowed, except the name of a certified account (FAQ 8).
 
@@ -263,7 +262,7 @@ async def refuse_certified_name(
     """
     if certification is None:
         return
-    holder = await CertificationClient(certification).by_name(name)
+    holder = await certification.by_name(name)
     if holder is None or holder.account_id == account.id:
         return
     holder_account = await accounts.get_account(session, holder.account_id)

@@ -8,7 +8,7 @@ from datetime import date, datetime, time, timedelta
 
 from contracts.capabilities import MASS_SEND_QUOTA
 from servicekit.clock import SHANGHAI
-from servicekit.text import is_cjk, text_units
+from servicekit.text import is_cjk
 
 MAX_TEXT_UNITS = 1200  # R-MSG-21: 1200 characters or 600 汉字
 MAX_CLIENTMSGID_BYTES = 64  # R-MSG-26
@@ -17,10 +17,6 @@ PREVIEW_LIMIT_PER_DAY = 100
 CLIENTMSGID_WINDOW = timedelta(hours=24)
 NAMED_CHARACTERS = 10  # how many refused characters the error message lists
 MSG_ID_MAX = 2**63 - 1  # msg_id is an int8: anything above names no job
-
-
-def text_too_long(value: str) -> bool:
-    return text_units(value) > MAX_TEXT_UNITS
 
 
 # Letters, digits and marks are where a script shows; these ranges are the Chinese and English ones.

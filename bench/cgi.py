@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -173,9 +175,14 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--repeat", type=int, default=1, help="rounds; the summary gives their median")
     parser.add_argument("--followers", type=int, default=100)
-    parser.add_argument("--keep", action="store_true", help="pause before stopping (to attach a profiler)")
+    parser.add_argument(
+        "--hold", type=int, default=0, help="seconds to keep the sandbox up after the runs (to profile it)"
+    )
     args = parser.parse_args()
 
+    # `kill` (and Ctrl-C in a shell's background job) stops the sandbox cleanly too, database included.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     load, generator = pick_load()
     print(f"load generator: {generator}; {args.duration}s per run, {args.repeat} round(s)", flush=True)
     rounds: list[dict[str, Result]] = []
@@ -220,8 +227,11 @@ def main() -> None:
                         results[target.name] = m.result
                         report(target.name, m, results[BARE], args.connections)
                     rounds.append(results)
-                if args.keep:
-                    input(f"pids {pids}; press Enter to stop the sandbox ")
+                if args.hold:
+                    print(f"holding {args.hold} s; pids {pids}", flush=True)
+                    for target in all_targets:
+                        print(f"  {target.name}: {target.url}", flush=True)
+                    time.sleep(args.hold)
             finally:
                 if bare_process is not None:
                     bare_process.terminate()

@@ -64,7 +64,7 @@ class ServiceSettings(CommonSettings):
 
     host: str = "127.0.0.1"
     port: int = 0
-    db_pool_size: int = 10
+    db_pool_size: int = 20  # the most connections a service holds (servicekit.db.make_engine)
 
     @property
     def async_database_url(self) -> str:

@@ -94,7 +94,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 def test_engine(url: str) -> AsyncEngine:
-    return make_engine(to_asyncpg_url(url), pool_size=5)
+    return make_engine(to_asyncpg_url(url), pool_size=10)
 
 
 @asynccontextmanager

@@ -1,0 +1,89 @@
+"""The service engine's pool: no ping per checkout, a ping after idling, recovery from dead backends."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from servicekit.db import make_engine
+from servicekit.settings import to_asyncpg_url
+
+
+async def backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        pid: int = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    return pid
+
+
+async def terminate(database_url: str, pid: int) -> None:
+    admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(100):  # the backend is gone once PostgreSQL no longer lists it
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                return
+            await asyncio.sleep(0.01)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def engines(database_url: str) -> AsyncIterator[list[AsyncEngine]]:
+    made: list[AsyncEngine] = []
+    yield made
+    for engine in made:
+        await engine.dispose()
+
+
+class TestIdlePing:
+    async def test_a_connection_killed_while_idle_is_replaced_before_use(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=0.05)
+        engines.append(engine)
+        first = await backend_pid(engine)
+        await terminate(database_url, first)
+        await asyncio.sleep(0.1)
+
+        second = await backend_pid(engine)
+
+        assert second != first
+
+    async def test_a_connection_in_steady_use_is_not_pinged(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=60)
+        engines.append(engine)
+        first = await backend_pid(engine)
+        await terminate(database_url, first)
+
+        # No ping: the dead connection reaches the request, which fails with the database error
+        # (rendered 503 / errcode -1); the pool is invalidated, so the next request reconnects.
+        with pytest.raises(DBAPIError) as failed:
+            await backend_pid(engine)
+        assert failed.value.connection_invalidated
+        assert await backend_pid(engine) != first
+
+    async def test_the_pool_reuses_its_connections_instead_of_opening_new_ones(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=4)
+        engines.append(engine)
+
+        async def hold() -> int:
+            async with engine.connect() as conn:
+                await asyncio.sleep(0.02)
+                pid: int = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            return pid
+
+        pids = set()
+        for _ in range(5):  # more concurrent users than the pool holds, five times over
+            pids.update(await asyncio.gather(*(hold() for _ in range(6))))
+
+        assert len(pids) == 4

@@ -32,7 +32,7 @@ from contracts.lifecycle import (
 from servicekit.db import SessionDep, make_engine, make_sessionmaker
 from servicekit.errors import BadRequest, DependencyDown, SandboxError
 from servicekit.http import make_peer_clients
-from servicekit.logs import RequestContextMiddleware, configure_logging
+from servicekit.logs import RequestContextMiddleware, access_log, configure_logging
 from servicekit.routing import JsonBodyByDefault
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
@@ -236,6 +236,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             for client in app.state.peers.values():
                 await client.aclose()
             await engine.dispose()
+            access_log(spec.name).flush()  # the lines of the last requests, before the process exits
 
     app = FastAPI(
         title=f"mpsandbox {spec.name}",

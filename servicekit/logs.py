@@ -1,4 +1,4 @@
-"""One-line structured logs; the access line is written off the event loop (QueueHandler)."""
+"""One-line structured logs; access lines are built and written off the event loop (`AccessLog`)."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import queue
 import sys
 import time
 import uuid
+from functools import cache
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from servicekit.access_log import AccessLog
 from servicekit.context import REQUEST_ID_HEADER, request_id_var
+
+ACCESS_FORMAT = "rid=%s %s %s status=%s ms=%.1f"
 
 _configured = False
 
@@ -38,6 +42,12 @@ def new_request_id() -> str:
     return uuid.uuid4().hex[:16]
 
 
+@cache
+def access_log(service: str) -> AccessLog:
+    """The process's access log for `service` (`<service>.access`), shared by every app built for it."""
+    return AccessLog(logging.getLogger(f"{service}.access"), ACCESS_FORMAT)
+
+
 class RequestContextMiddleware:
     """Keeps or creates X-Request-Id, echoes it, and writes one access line per request.
 
@@ -46,7 +56,7 @@ class RequestContextMiddleware:
 
     def __init__(self, app: ASGIApp, *, service: str) -> None:
         self.app = app
-        self.log = logging.getLogger(f"{service}.access")
+        self.access = access_log(service)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -73,10 +83,10 @@ class RequestContextMiddleware:
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            elapsed = (time.perf_counter() - started) * 1000
-            self.log.info(
-                "rid=%s %s %s status=%s ms=%.1f", rid, scope["method"], scope["path"], status, elapsed
-            )
+            access = self.access
+            if access.enabled():
+                elapsed = (time.perf_counter() - started) * 1000
+                access.add(rid, scope["method"], scope["path"], status, elapsed)
             request_id_var.reset(token)
 
 

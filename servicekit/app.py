@@ -29,7 +29,7 @@ from contracts.lifecycle import (
     Readiness,
     ResetResponse,
 )
-from servicekit.db import SessionDep, make_engine, make_sessionmaker
+from servicekit.db import SessionDep, make_engine, make_sessionmaker, pool_reader
 from servicekit.errors import BadRequest, DependencyDown, SandboxError
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, access_log, configure_logging
@@ -225,6 +225,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         engine = make_engine(spec.settings.async_database_url, pool_size=spec.settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.reader = pool_reader(engine)
         app.state.peers = make_peer_clients(spec.settings, spec.peers)
         try:
             if spec.extra_lifespan:

@@ -16,7 +16,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from servicekit.db import make_engine
+from servicekit.db import joined_reader, make_engine, pool_reader
 from servicekit.migrate import upgrade_all
 from servicekit.settings import to_asyncpg_url
 
@@ -118,16 +118,19 @@ def wire_app(
 ) -> FastAPI:
     """Give an app the state its lifespan would build, bound to a test connection or engine.
 
-    With `connection`, sessions join its transaction through savepoints (rolled back per test).
+    With `connection`, sessions and read connections join its transaction through savepoints (rolled
+    back per test).
     """
     if connection is not None:
         app.state.engine = connection.engine
         app.state.sessionmaker = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        app.state.reader = joined_reader(connection)
     elif engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        app.state.reader = pool_reader(engine)
     app.state.peers = dict(peers or {})
     return app
 

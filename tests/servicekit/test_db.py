@@ -1,4 +1,4 @@
-"""The service engine's pool: no ping per checkout, a ping after idling, recovery from dead backends."""
+"""The service engine's pool (no ping per checkout, a ping after idling, no churn), its read connections."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from servicekit.db import make_engine
+from servicekit.app import bad_value_errcode
+from servicekit.db import joined_reader, make_engine, pool_reader
 from servicekit.settings import to_asyncpg_url
+from servicekit.testing import rolled_back
 
 
 async def backend_pid(engine: AsyncEngine) -> int:
@@ -87,3 +89,64 @@ class TestIdlePing:
             pids.update(await asyncio.gather(*(hold() for _ in range(6))))
 
         assert len(pids) == 4
+
+
+class TestReadConnection:
+    async def test_a_read_runs_outside_any_transaction_on_a_pooled_connection(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1)
+        engines.append(engine)
+        read = pool_reader(engine)
+        async with read() as conn:
+            first = await conn.fetchval("SELECT pg_backend_pid()")
+            assert not conn.is_in_transaction()  # one round trip: no BEGIN, no COMMIT
+
+        async with read() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") == first
+
+    async def test_a_value_the_database_refuses_is_the_dbapi_error_the_handler_renders(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1)
+        engines.append(engine)
+
+        with pytest.raises(DBAPIError) as failed:
+            async with pool_reader(engine)() as conn:
+                await conn.fetchval("SELECT $1::bigint + 9223372036854775807", 1)
+
+        assert bad_value_errcode(failed.value) == 40035
+        assert not failed.value.connection_invalidated
+
+    async def test_a_dead_connection_fails_its_read_and_is_not_handed_out_again(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=60)
+        engines.append(engine)
+        read = pool_reader(engine)
+        async with read() as conn:
+            first = await conn.fetchval("SELECT pg_backend_pid()")
+        await terminate(database_url, first)
+
+        with pytest.raises(DBAPIError) as failed:
+            async with read() as conn:
+                await conn.fetchval("SELECT 1")
+        assert failed.value.connection_invalidated
+        assert bad_value_errcode(failed.value) is None  # an outage (503 / -1), not bad input
+
+        async with read() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") != first
+
+    async def test_a_failed_read_in_a_test_transaction_leaves_it_usable(self, engine: AsyncEngine) -> None:
+        async with rolled_back(engine) as connection:
+            await connection.execute(text("CREATE TEMP TABLE t_read (n int)"))
+            await connection.execute(text("INSERT INTO t_read VALUES (1)"))
+            read = joined_reader(connection)
+
+            with pytest.raises(DBAPIError):
+                async with read() as conn:
+                    await conn.fetchval("SELECT 1 / 0")
+            async with read() as conn:
+                seen = await conn.fetchval("SELECT count(*) FROM t_read")
+
+        assert seen == 1  # the test's uncommitted row, read on the same connection

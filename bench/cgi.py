@@ -12,7 +12,8 @@ reading one row by primary key from the same PostgreSQL — as the baseline.
 Then it loads, at --connections with `wrk` (pinned to one core when `taskset` exists; a Python
 keep-alive generator without wrk): the bare route, `getcallbackip`, `menu/get`, `user/info` and
 `user/get`. For each: req/s, p50, p99, the ratio to the bare route (goal ≥ 0.5×), p99/p50 (goal ≤ 3×),
-the CPU each sandbox process spent per request, and how many PostgreSQL sessions were opened during
+the CPU each sandbox process spent per request (the supervisor's is this process: it relays every
+line the children write), and how many PostgreSQL sessions were opened during
 the run (pool churn). With --repeat N the summary gives the median of N rounds.
 """
 
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import signal
 import statistics
 import subprocess
@@ -216,6 +218,7 @@ def main() -> None:
                 check_answers(all_targets)
                 sessions = Sessions(database_url)
                 pids = {name: supervisor.children[name].process.pid for name in WATCHED}  # type: ignore[union-attr]
+                pids["supervisor"] = os.getpid()  # this process relays the children's output
                 for target in all_targets:  # warm-up: connections, pools, caches
                     load(target.url, 4, 1)
                 for number in range(1, args.repeat + 1):

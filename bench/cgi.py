@@ -220,7 +220,7 @@ def main() -> None:
                 pids = {name: supervisor.children[name].process.pid for name in WATCHED}  # type: ignore[union-attr]
                 pids["supervisor"] = os.getpid()  # this process relays the children's output
                 for target in all_targets:  # warm-up: connections, pools, caches
-                    load(target.url, 4, 1)
+                    load(target.url, args.connections, 1)
                 for number in range(1, args.repeat + 1):
                     if args.repeat > 1:
                         print(f"round {number}/{args.repeat}", flush=True)

@@ -32,6 +32,7 @@ from gateway.replies import (
 from gateway.routes import GATEWAY, REGISTRATION, Check, Route, resolve
 from gateway.upstream import Pool, UpstreamError
 from servicekit.access_log import AccessLog
+from servicekit.heap import freeze_startup_heap
 from servicekit.logs import configure_logging
 from servicekit.supervised import exit_with_supervisor
 
@@ -182,6 +183,7 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 exit_with_supervisor()
+                freeze_startup_heap()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()

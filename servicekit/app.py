@@ -31,6 +31,7 @@ from contracts.lifecycle import (
 )
 from servicekit.db import SessionDep, make_engine, make_sessionmaker, pool_reader
 from servicekit.errors import BadRequest, DependencyDown, SandboxError
+from servicekit.heap import freeze_startup_heap
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, access_log, configure_logging
 from servicekit.routing import JsonBodyByDefault
@@ -230,8 +231,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         try:
             if spec.extra_lifespan:
                 async with spec.extra_lifespan(app):
+                    freeze_startup_heap()
                     yield
             else:
+                freeze_startup_heap()
                 yield
         finally:
             for client in app.state.peers.values():

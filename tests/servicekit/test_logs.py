@@ -1,9 +1,13 @@
-"""A service's access line: one per request, the path without the query, written off the event loop."""
+"""A service's access line: one per request, the path without the query, written off the event loop;
+the log writer thread."""
 
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
+import queue
+import threading
 import time
 
 import httpx
@@ -13,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
-from servicekit.logs import RequestContextMiddleware, access_log
+from servicekit.logs import LINE_FORMAT, RequestContextMiddleware, access_log, write_batches
 
 
 async def teapot(request: Request) -> JSONResponse:
@@ -63,3 +67,35 @@ class TestServiceAccessLog:
             await http.get("/pot")
 
         assert len(access_log("svc-c")._pending) == 0
+
+
+class TestLogWriter:
+    def test_queued_lines_are_written_in_order_in_one_write_per_batch(self) -> None:
+        records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        for n in range(3):
+            records.put(logging.LogRecord("svc.access", logging.INFO, __file__, 0, "line %d", (n,), None))
+        records.put(logging.LogRecord("svc", logging.ERROR, __file__, 0, "bad %d", ("x",), None))
+        stream = CountingStream()
+
+        threading.Thread(
+            target=write_batches, args=(records, logging.Formatter(LINE_FORMAT), stream), daemon=True
+        ).start()
+        for _ in range(200):
+            if stream.writes:
+                break
+            time.sleep(0.01)
+
+        lines = stream.getvalue().splitlines()
+        assert stream.writes == 1
+        assert [line.split(" ", 2)[2] for line in lines[:3]] == [
+            f"INFO svc.access line {n}" for n in range(3)
+        ]
+        assert lines[3].startswith("unformattable log record from svc: 'bad %d'")
+
+
+class CountingStream(io.StringIO):
+    writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)

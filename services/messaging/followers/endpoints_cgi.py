@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from servicekit.db import ReaderDep, SessionDep
+from servicekit.db import SessionDep, read_connection
 from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
 from services.messaging.followers import service, tags
@@ -17,15 +17,15 @@ OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
 
 
 @router.get("/user/get")
-async def get_followers(request: Request, account: CgiAccount, reader: ReaderDep) -> dict[str, Any]:
-    async with reader() as conn:
+async def get_followers(request: Request, account: CgiAccount) -> dict[str, Any]:
+    async with read_connection(request) as conn:
         return await service.follower_list(conn, account, request.query_params.get("next_openid"))
 
 
 @router.get("/user/info")
-async def get_user_info(request: Request, account: CgiAccount, reader: ReaderDep) -> dict[str, Any]:
+async def get_user_info(request: Request, account: CgiAccount) -> dict[str, Any]:
     query = request.query_params
-    async with reader() as conn:
+    async with read_connection(request) as conn:
         return await service.user_info(conn, account, query.get("openid"), query.get("lang"))
 
 

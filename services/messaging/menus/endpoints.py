@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from servicekit import clock
-from servicekit.db import ReaderDep, SessionDep
+from servicekit.db import SessionDep, read_connection
 from servicekit.errors import CgiError
 from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
@@ -32,8 +32,8 @@ async def create_menu(request: Request, account: CgiAccount, session: SessionDep
 
 
 @router.get("/menu/get")
-async def get_menu(account: CgiAccount, reader: ReaderDep) -> dict[str, Any]:
-    async with reader() as conn:
+async def get_menu(request: Request, account: CgiAccount) -> dict[str, Any]:
+    async with read_connection(request) as conn:
         menu = await repository.current_buttons(conn, account.account_id)
     if menu is None:
         raise CgiError(46003)

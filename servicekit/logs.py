@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import logging
 import logging.handlers
 import queue
@@ -25,21 +26,29 @@ _configured = False
 
 
 def write_batches(
-    records: queue.SimpleQueue[logging.LogRecord], formatter: logging.Formatter, stream: TextIO
+    records: queue.SimpleQueue[logging.LogRecord | None], formatter: logging.Formatter, stream: TextIO
 ) -> None:
     """The log writer thread: everything queued since the last write goes out in one write.
 
     One write (and flush) per line was a system call per request — under load the most frequent
     reason for this thread to take the GIL from the event loop — and a wake-up per line for the
-    supervisor relaying the pipe. Runs for the life of the process.
+    supervisor relaying the pipe. Returns after writing what was queued before a None.
     """
-    while True:
-        batch = [records.get()]
-        while len(batch) < MAX_BATCH:
+    running = True
+    while running:
+        batch: list[logging.LogRecord] = []
+        record = records.get()
+        while record is not None:
+            batch.append(record)
+            if len(batch) >= MAX_BATCH:
+                break
             try:
-                batch.append(records.get_nowait())
+                record = records.get_nowait()
             except queue.Empty:
                 break
+        running = record is not None
+        if not batch:
+            continue
         lines: list[str] = []
         for record in batch:
             try:
@@ -58,11 +67,18 @@ def configure_logging(level: str = "info") -> None:
     if _configured:
         return
     _configured = True
-    q: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    q: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
     formatter = logging.Formatter(LINE_FORMAT)
-    threading.Thread(
+    writer = threading.Thread(
         target=write_batches, args=(q, formatter, sys.stderr), name="log-writer", daemon=True
-    ).start()
+    )
+    writer.start()
+
+    def finish_writing() -> None:  # the last lines (shutdown, final access lines) before exit
+        q.put(None)
+        writer.join(timeout=5)
+
+    atexit.register(finish_writing)
     root = logging.getLogger()
     root.handlers = [logging.handlers.QueueHandler(q)]
     root.setLevel(level.upper())

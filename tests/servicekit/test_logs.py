@@ -71,21 +71,21 @@ class TestServiceAccessLog:
 
 class TestLogWriter:
     def test_queued_lines_are_written_in_order_in_one_write_per_batch(self) -> None:
-        records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+        records: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
         for n in range(3):
             records.put(logging.LogRecord("svc.access", logging.INFO, __file__, 0, "line %d", (n,), None))
         records.put(logging.LogRecord("svc", logging.ERROR, __file__, 0, "bad %d", ("x",), None))
+        records.put(None)  # what the exit hook sends: write what came before, then return
         stream = CountingStream()
 
-        threading.Thread(
+        writer = threading.Thread(
             target=write_batches, args=(records, logging.Formatter(LINE_FORMAT), stream), daemon=True
-        ).start()
-        for _ in range(200):
-            if stream.writes:
-                break
-            time.sleep(0.01)
+        )
+        writer.start()
+        writer.join(timeout=5)
 
         lines = stream.getvalue().splitlines()
+        assert not writer.is_alive()
         assert stream.writes == 1
         assert [line.split(" ", 2)[2] for line in lines[:3]] == [
             f"INFO svc.access line {n}" for n in range(3)

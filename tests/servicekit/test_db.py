@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -12,7 +13,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.app import bad_value_errcode
-from servicekit.db import joined_reader, make_engine, pool_reader
+from servicekit.db import joined_reader, make_engine, make_sessionmaker, pool_reader
 from servicekit.settings import to_asyncpg_url
 from servicekit.testing import rolled_back
 
@@ -150,3 +151,21 @@ class TestReadConnection:
                 seen = await conn.fetchval("SELECT count(*) FROM t_read")
 
         assert seen == 1  # the test's uncommitted row, read on the same connection
+
+    async def test_a_database_that_does_not_answer_fails_a_read_as_it_fails_a_session(
+        self, engines: list[AsyncEngine]
+    ) -> None:
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        engine = make_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none", pool_size=1)
+        engines.append(engine)
+
+        with pytest.raises(Exception) as by_session:  # noqa: PT011 - whatever it is, the same
+            async with make_sessionmaker(engine)() as session:
+                await session.execute(text("SELECT 1"))
+        with pytest.raises(Exception) as by_reader:  # noqa: PT011
+            async with pool_reader(engine)() as conn:
+                await conn.fetchval("SELECT 1")
+
+        assert type(by_reader.value) is type(by_session.value)  # the same handler renders both

@@ -29,11 +29,12 @@ from contracts.lifecycle import (
     Readiness,
     ResetResponse,
 )
-from servicekit.db import SessionDep, make_engine, make_sessionmaker, pool_reader
+from servicekit.db import SessionDep, make_engine, make_sessionmaker
 from servicekit.errors import BadRequest, DependencyDown, SandboxError
 from servicekit.heap import freeze_startup_heap
 from servicekit.http import make_peer_clients
 from servicekit.logs import RequestContextMiddleware, access_log, configure_logging
+from servicekit.reads import PoolReader
 from servicekit.routing import JsonBodyByDefault
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
@@ -226,7 +227,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         engine = make_engine(spec.settings.async_database_url, pool_size=spec.settings.db_pool_size)
         app.state.engine = engine
         app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.reader = pool_reader(engine)
+        app.state.reader = reader = PoolReader(spec.settings.async_database_url)
         app.state.peers = make_peer_clients(spec.settings, spec.peers)
         try:
             if spec.extra_lifespan:
@@ -239,6 +240,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         finally:
             for client in app.state.peers.values():
                 await client.aclose()
+            await reader.close()
             await engine.dispose()
             access_log(spec.name).flush()  # the lines of the last requests, before the process exits
 

@@ -3,21 +3,13 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import Depends, Request
 from sqlalchemy import MetaData, event, exc
 from sqlalchemy.engine import Dialect
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncSession,
-    async_sessionmaker,
-    create_async_engine,
-)
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
 NAMING_CONVENTION = {
@@ -105,75 +97,3 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
-
-
-# -- hot reads --------------------------------------------------------------------------------------
-#
-# A one-row read through an async ORM session costs ~850 µs of CPU (greenlet hand-offs, session and
-# result machinery, BEGIN and COMMIT round trips); the same read on the asyncpg connection underneath
-# costs ~180 µs (PERFORMANCE.md: "keep the per-request hot paths lean"). The few /cgi-bin reads every
-# client polls take a `ReadConnection`: the driver connection of a pooled connection, checked out for
-# the read, in autocommit (one statement, one round trip; READ COMMITTED gives every statement its
-# own snapshot inside a transaction too). Writes never use it: they keep the session's unit of work.
-# Endpoints open one with `read_connection(request)`.
-
-ReadConnection = asyncpg.Connection
-Reader = Callable[[], AbstractAsyncContextManager[ReadConnection]]
-_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
-
-
-async def _driver(conn: AsyncConnection) -> ReadConnection:
-    driver = (await conn.get_raw_connection()).driver_connection
-    if driver is None:  # only after invalidate(), which these readers do last
-        raise exc.InvalidRequestError("the pooled connection was invalidated")
-    return driver  # type: ignore[no-any-return]
-
-
-@asynccontextmanager
-async def _driver_errors_as_dbapi(conn: AsyncConnection, driver: ReadConnection) -> AsyncIterator[None]:
-    """Driver errors leave as SQLAlchemy's DBAPIError, so the one handler renders them as it does the
-    session's (a value the database refuses → 400 / 40035 or 47001, anything else → 503 / -1)."""
-    try:
-        yield
-    except _DRIVER_ERRORS as error:
-        dead = driver.is_closed()
-        if dead:  # never hand a dead connection out again
-            await conn.invalidate(error)
-        raise exc.DBAPIError(None, None, error, connection_invalidated=dead) from error
-
-
-def pool_reader(engine: AsyncEngine) -> Reader:
-    """Read connections checked out of `engine`'s pool (idle ping included) and returned after use."""
-
-    @asynccontextmanager
-    async def read() -> AsyncIterator[ReadConnection]:
-        async with engine.connect() as conn:
-            driver = await _driver(conn)
-            async with _driver_errors_as_dbapi(conn, driver):
-                yield driver
-
-    return read
-
-
-def joined_reader(connection: AsyncConnection) -> Reader:
-    """Reads inside `connection`'s transaction (tests), each in a savepoint so a failing read leaves
-    the transaction usable, as a session joined with `create_savepoint` does."""
-
-    @asynccontextmanager
-    async def read() -> AsyncIterator[ReadConnection]:
-        driver = await _driver(connection)
-        async with connection.begin_nested(), _driver_errors_as_dbapi(connection, driver):
-            yield driver
-
-    return read
-
-
-def read_connection(request: Request) -> AbstractAsyncContextManager[ReadConnection]:
-    """`async with read_connection(request) as conn:` — a read connection from the app's `Reader`.
-
-    Not a dependency: FastAPI's machinery for a yield-dependency (exit stack, shielded exit) cost ~10 %
-    of a hot read's CPU, and even a plain one ~3 %; opened in the endpoint, the connection also goes
-    back to the pool before the answer is serialised and sent.
-    """
-    reader: Reader = request.app.state.reader
-    return reader()

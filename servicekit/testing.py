@@ -14,10 +14,12 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
-from servicekit.db import joined_reader, make_engine, pool_reader
+from servicekit.db import make_engine
 from servicekit.migrate import upgrade_all
+from servicekit.reads import ReadConnection, Reader, driver_errors_as_dbapi
 from servicekit.settings import to_asyncpg_url
 
 
@@ -109,6 +111,43 @@ async def rolled_back(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
                 await trans.rollback()
 
 
+async def _driver(conn: AsyncConnection) -> ReadConnection:
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    return driver  # type: ignore[no-any-return]
+
+
+def engine_reader(engine: AsyncEngine) -> Reader:
+    """Read connections checked out of `engine`'s pool (tests wired to an engine, not a pool of reads)."""
+
+    @asynccontextmanager
+    async def read() -> AsyncIterator[ReadConnection]:
+        async with engine.connect() as conn:
+            driver = await _driver(conn)
+            try:
+                async with driver_errors_as_dbapi(driver):
+                    yield driver
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    await conn.invalidate(error)
+                raise
+
+    return read
+
+
+def joined_reader(connection: AsyncConnection) -> Reader:
+    """Reads inside `connection`'s transaction, each in a savepoint so a failing read leaves the
+    transaction usable, as a session joined with `create_savepoint` does."""
+
+    @asynccontextmanager
+    async def read() -> AsyncIterator[ReadConnection]:
+        driver = await _driver(connection)
+        async with connection.begin_nested(), driver_errors_as_dbapi(driver):
+            yield driver
+
+    return read
+
+
 def wire_app(
     app: FastAPI,
     *,
@@ -130,7 +169,7 @@ def wire_app(
     elif engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
-        app.state.reader = pool_reader(engine)
+        app.state.reader = engine_reader(engine)
     app.state.peers = dict(peers or {})
     return app
 

@@ -1,4 +1,4 @@
-"""The service engine's pool (no ping per checkout, a ping after idling, no churn), its read connections."""
+"""The service engine's pool (no ping per checkout, a ping after idling, no churn); read connections."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from servicekit.app import bad_value_errcode
-from servicekit.db import joined_reader, make_engine, make_sessionmaker, pool_reader
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.reads import PoolReader
 from servicekit.settings import to_asyncpg_url
-from servicekit.testing import rolled_back
+from servicekit.testing import engine_reader, joined_reader, rolled_back
 
 
 async def backend_pid(engine: AsyncEngine) -> int:
@@ -92,39 +93,84 @@ class TestIdlePing:
         assert len(pids) == 4
 
 
-class TestReadConnection:
+@pytest.fixture
+async def readers(database_url: str) -> AsyncIterator[list[PoolReader]]:
+    made: list[PoolReader] = []
+    yield made
+    for reader in made:
+        await reader.close()
+
+
+class TestPoolReader:
     async def test_a_read_runs_outside_any_transaction_on_a_pooled_connection(
-        self, database_url: str, engines: list[AsyncEngine]
+        self, database_url: str, readers: list[PoolReader]
     ) -> None:
-        engine = make_engine(to_asyncpg_url(database_url), pool_size=1)
-        engines.append(engine)
-        read = pool_reader(engine)
+        read = PoolReader(database_url, max_size=1)
+        readers.append(read)
         async with read() as conn:
             first = await conn.fetchval("SELECT pg_backend_pid()")
             assert not conn.is_in_transaction()  # one round trip: no BEGIN, no COMMIT
+            timezone = await conn.fetchval("SHOW timezone")
 
         async with read() as conn:
             assert await conn.fetchval("SELECT pg_backend_pid()") == first
+        assert timezone == "UTC"
 
     async def test_a_value_the_database_refuses_is_the_dbapi_error_the_handler_renders(
-        self, database_url: str, engines: list[AsyncEngine]
+        self, database_url: str, readers: list[PoolReader]
     ) -> None:
-        engine = make_engine(to_asyncpg_url(database_url), pool_size=1)
-        engines.append(engine)
+        read = PoolReader(database_url, max_size=1)
+        readers.append(read)
 
         with pytest.raises(DBAPIError) as failed:
-            async with pool_reader(engine)() as conn:
+            async with read() as conn:
                 await conn.fetchval("SELECT $1::bigint + 9223372036854775807", 1)
 
         assert bad_value_errcode(failed.value) == 40035
         assert not failed.value.connection_invalidated
 
+    async def test_a_connection_the_server_closed_fails_no_later_read(
+        self, database_url: str, readers: list[PoolReader]
+    ) -> None:
+        read = PoolReader(database_url, max_size=1)
+        readers.append(read)
+        async with read() as conn:
+            first = await conn.fetchval("SELECT pg_backend_pid()")
+        await terminate(database_url, first)
+        await asyncio.sleep(0.05)  # the driver reads the server's goodbye while the connection idles
+
+        async with read() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") != first
+
+    async def test_a_database_that_does_not_answer_fails_a_read_as_it_fails_a_session(
+        self, engines: list[AsyncEngine], readers: list[PoolReader]
+    ) -> None:
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        url = f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none"
+        engine = make_engine(url, pool_size=1)
+        engines.append(engine)
+        read = PoolReader(url)
+        readers.append(read)
+
+        with pytest.raises(Exception) as by_session:  # noqa: PT011 - whatever it is, the same
+            async with make_sessionmaker(engine)() as session:
+                await session.execute(text("SELECT 1"))
+        with pytest.raises(Exception) as by_reader:  # noqa: PT011
+            async with read() as conn:
+                await conn.fetchval("SELECT 1")
+
+        assert type(by_reader.value) is type(by_session.value)  # the same handler renders both
+
+
+class TestTestReaders:
     async def test_a_dead_connection_fails_its_read_and_is_not_handed_out_again(
         self, database_url: str, engines: list[AsyncEngine]
     ) -> None:
         engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=60)
         engines.append(engine)
-        read = pool_reader(engine)
+        read = engine_reader(engine)
         async with read() as conn:
             first = await conn.fetchval("SELECT pg_backend_pid()")
         await terminate(database_url, first)
@@ -151,21 +197,3 @@ class TestReadConnection:
                 seen = await conn.fetchval("SELECT count(*) FROM t_read")
 
         assert seen == 1  # the test's uncommitted row, read on the same connection
-
-    async def test_a_database_that_does_not_answer_fails_a_read_as_it_fails_a_session(
-        self, engines: list[AsyncEngine]
-    ) -> None:
-        with socket.socket() as probe:  # a port nothing listens on
-            probe.bind(("127.0.0.1", 0))
-            port = probe.getsockname()[1]
-        engine = make_engine(f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none", pool_size=1)
-        engines.append(engine)
-
-        with pytest.raises(Exception) as by_session:  # noqa: PT011 - whatever it is, the same
-            async with make_sessionmaker(engine)() as session:
-                await session.execute(text("SELECT 1"))
-        with pytest.raises(Exception) as by_reader:  # noqa: PT011
-            async with pool_reader(engine)() as conn:
-                await conn.fetchval("SELECT 1")
-
-        assert type(by_reader.value) is type(by_session.value)  # the same handler renders both

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 
-from servicekit.db import SessionDep, read_connection
+from servicekit.db import SessionDep
+from servicekit.reads import read_connection
 from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
 from services.messaging.followers import service, tags

@@ -30,7 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
-from servicekit.db import ReadConnection
+from servicekit.reads import ReadConnection
 from services.messaging.followers.models import Follower, FollowerTag, Tag
 
 # Openid = 'o' + 6 characters fixed per account (real openids share a per-account prefix) + the row id

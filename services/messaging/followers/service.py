@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registration.schemas import AccountView
 from servicekit import clock
-from servicekit.db import ReadConnection
 from servicekit.errors import BadRequest, CgiError, NotFound
+from servicekit.reads import ReadConnection
 from services.messaging.followers import repository, rules
 from services.messaging.followers.models import Follower
 

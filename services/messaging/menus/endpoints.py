@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 
 from servicekit import clock
-from servicekit.db import SessionDep, read_connection
+from servicekit.db import SessionDep
 from servicekit.errors import CgiError
+from servicekit.reads import read_connection
 from servicekit.routing import cgi_json
 from services.messaging.dependencies import CgiAccount
 from services.messaging.materials.models import Material

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.db import ReadConnection
+from servicekit.reads import ReadConnection
 from services.messaging.menus.models import Menu
 
 CURRENT_BUTTONS_SQL = "SELECT buttons, menuid FROM messaging.menus WHERE account_id = $1"

@@ -14,7 +14,6 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Message, Receive, Scope, Send
 
-from gateway.access_log import AccessLog
 from gateway.auth import Authenticator
 from gateway.config import GatewaySettings
 from gateway.openapi import OpenApiDocument
@@ -32,6 +31,8 @@ from gateway.replies import (
 )
 from gateway.routes import GATEWAY, REGISTRATION, Check, Route, resolve
 from gateway.upstream import Pool, UpstreamError
+from servicekit.access_log import AccessLog
+from servicekit.heap import freeze_startup_heap
 from servicekit.logs import configure_logging
 from servicekit.supervised import exit_with_supervisor
 
@@ -39,6 +40,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Answers that change which credentials are valid: the cache is cleared after them.
 TOKEN_ISSUERS = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token"})
 LOGOUT_PREFIX = "/api/v1/sessions"
+ACCESS_FORMAT = "rid=%s %s %s status=%s ms=%.1f to=%s"
 
 log = logging.getLogger("gateway")
 
@@ -71,7 +73,7 @@ class Gateway:
         self.pages = build_pages(
             self.pools, health_timeout=settings.health_timeout_seconds, openapi=self.openapi
         )
-        self.access = AccessLog(logging.getLogger("gateway.access"))
+        self.access = AccessLog(logging.getLogger("gateway.access"), ACCESS_FORMAT)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -181,6 +183,7 @@ class Gateway:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 exit_with_supervisor()
+                freeze_startup_heap()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.close()

@@ -110,7 +110,7 @@ class ServiceSettings(CommonSettings):
             self.port = getattr(self, f"{name}_port") or default_ports(self.gateway_port)[name]
         return self
 
-    db_pool_size: int = 10
+    db_pool_size: int = 20  # the most connections a service holds (servicekit.db.make_engine)
 
     @property
     def async_database_url(self) -> str:

@@ -14,10 +14,12 @@ from typing import Any
 import asyncpg
 import httpx
 from fastapi import FastAPI
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from servicekit.db import make_engine
 from servicekit.migrate import upgrade_all
+from servicekit.reads import ReadConnection, Reader, driver_errors_as_dbapi
 from servicekit.settings import to_asyncpg_url
 
 
@@ -94,7 +96,7 @@ def _with_database(url: str, name: str) -> str:
 
 
 def test_engine(url: str) -> AsyncEngine:
-    return make_engine(to_asyncpg_url(url), pool_size=5)
+    return make_engine(to_asyncpg_url(url), pool_size=10)
 
 
 @asynccontextmanager
@@ -109,6 +111,43 @@ async def rolled_back(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
                 await trans.rollback()
 
 
+async def _driver(conn: AsyncConnection) -> ReadConnection:
+    driver = (await conn.get_raw_connection()).driver_connection
+    assert driver is not None
+    return driver  # type: ignore[no-any-return]
+
+
+def engine_reader(engine: AsyncEngine) -> Reader:
+    """Read connections checked out of `engine`'s pool (tests wired to an engine, not a pool of reads)."""
+
+    @asynccontextmanager
+    async def read() -> AsyncIterator[ReadConnection]:
+        async with engine.connect() as conn:
+            driver = await _driver(conn)
+            try:
+                async with driver_errors_as_dbapi(driver):
+                    yield driver
+            except DBAPIError as error:
+                if error.connection_invalidated:
+                    await conn.invalidate(error)
+                raise
+
+    return read
+
+
+def joined_reader(connection: AsyncConnection) -> Reader:
+    """Reads inside `connection`'s transaction, each in a savepoint so a failing read leaves the
+    transaction usable, as a session joined with `create_savepoint` does."""
+
+    @asynccontextmanager
+    async def read() -> AsyncIterator[ReadConnection]:
+        driver = await _driver(connection)
+        async with connection.begin_nested(), driver_errors_as_dbapi(driver):
+            yield driver
+
+    return read
+
+
 def wire_app(
     app: FastAPI,
     *,
@@ -118,16 +157,19 @@ def wire_app(
 ) -> FastAPI:
     """Give an app the state its lifespan would build, bound to a test connection or engine.
 
-    With `connection`, sessions join its transaction through savepoints (rolled back per test).
+    With `connection`, sessions and read connections join its transaction through savepoints (rolled
+    back per test).
     """
     if connection is not None:
         app.state.engine = connection.engine
         app.state.sessionmaker = async_sessionmaker(
             bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
         )
+        app.state.reader = joined_reader(connection)
     elif engine is not None:
         app.state.engine = engine
         app.state.sessionmaker = async_sessionmaker(engine, expire_on_commit=False)
+        app.state.reader = engine_reader(engine)
     app.state.peers = dict(peers or {})
     return app
 

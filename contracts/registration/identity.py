@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from starlette.requests import Request
 
 from contracts.registration.schemas import AccountView, decode_account_header
@@ -12,6 +14,15 @@ def account_from_request(request: Request) -> AccountView | None:
     value = request.headers.get(ACCOUNT_HEADER)
     if not value:
         return None
+    return _decoded(value)
+
+
+# Decoding (base64, JSON, pydantic) was the costliest step of an account check on every /cgi-bin call.
+# The header value *is* the whole view the gateway passes on, so equal values always decode to equal
+# accounts: a cache keyed by the value can never answer with a stale or another account's view, and
+# needs no invalidation. The views it returns are shared between requests and never modified.
+@lru_cache(maxsize=1024)
+def _decoded(value: str) -> AccountView | None:
     try:
         return decode_account_header(value)
     except ValueError:

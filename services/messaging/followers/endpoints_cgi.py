@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 
 from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
+from servicekit.reads import read_connection
 from services.messaging.dependencies import CgiAccount
 from services.messaging.followers import service
 
@@ -17,14 +18,16 @@ OK: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
 
 
 @router.get("/user/get")
-async def get_followers(request: Request, account: CgiAccount, session: SessionDep) -> dict[str, Any]:
-    return await service.follower_list(session, account, request.query_params.get("next_openid"))
+async def get_followers(request: Request, account: CgiAccount) -> dict[str, Any]:
+    async with read_connection(request) as conn:
+        return await service.follower_list(conn, account, request.query_params.get("next_openid"))
 
 
 @router.get("/user/info")
-async def get_user_info(request: Request, account: CgiAccount, session: SessionDep) -> dict[str, Any]:
+async def get_user_info(request: Request, account: CgiAccount) -> dict[str, Any]:
     query = request.query_params
-    return await service.user_info(session, account, query.get("openid"), query.get("lang"))
+    async with read_connection(request) as conn:
+        return await service.user_info(conn, account, query.get("openid"), query.get("lang"))
 
 
 @router.post("/user/info/batchget")

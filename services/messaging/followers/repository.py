@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import TextClause
 
+from servicekit.reads import ReadConnection
 from services.messaging.followers.models import Follower, FollowerTag, Tag
 
 # Openid = 'o' + 6 characters fixed per account (real openids share a per-account prefix) + the row id
@@ -238,3 +240,55 @@ async def console_page(
     total = await session.scalar(select(func.count()).select_from(base.subquery()))
     page = await session.scalars(base.where(Follower.id > after_id).order_by(Follower.id).limit(limit))
     return int(total or 0), list(page)
+
+
+# -- hot reads on a read connection (servicekit.db.ReadConnection): user/info and user/get ----------
+
+FOLLOWER_CARD_SQL = """
+SELECT f.openid, f.subscribed, f.language, f.subscribe_time, f.remark,
+       ARRAY(SELECT t.tag_id FROM messaging.follower_tags t WHERE t.follower_id = f.id ORDER BY t.tag_id)
+FROM messaging.followers f
+WHERE f.openid = $1 AND f.account_id = $2
+"""
+FOLLOWER_ID_SQL = "SELECT id FROM messaging.followers WHERE openid = $1 AND account_id = $2"
+# The count and the page in one statement: one round trip, one snapshot.
+SUBSCRIBED_PAGE_SQL = """
+SELECT (SELECT count(*) FROM messaging.followers WHERE account_id = $1 AND subscribed),
+       ARRAY(SELECT openid FROM messaging.followers
+             WHERE account_id = $1 AND subscribed AND id > $2 ORDER BY id LIMIT $3)
+"""
+
+
+@dataclass(frozen=True, slots=True)
+class FollowerCard:
+    """What user/info shows of one follower, its tag ids ascending."""
+
+    openid: str
+    subscribed: bool
+    language: str
+    subscribe_time: datetime
+    remark: str
+    tag_ids: list[int]
+
+
+async def follower_card(conn: ReadConnection, account_id: str, openid: str) -> FollowerCard | None:
+    """The account's follower with this openid (subscribed or not); another account's is None."""
+    row = await conn.fetchrow(FOLLOWER_CARD_SQL, openid, account_id)
+    if row is None:
+        return None
+    openid, subscribed, language, subscribe_time, remark, tag_ids = row
+    return FollowerCard(openid, subscribed, language, subscribe_time, remark, list(tag_ids))
+
+
+async def follower_id(conn: ReadConnection, account_id: str, openid: str) -> int | None:
+    found: int | None = await conn.fetchval(FOLLOWER_ID_SQL, openid, account_id)
+    return found
+
+
+async def subscribed_total_and_page(
+    conn: ReadConnection, account_id: str, *, after_id: int, limit: int
+) -> tuple[int, list[str]]:
+    """`count_followers` and `subscribed_page` at once."""
+    row = await conn.fetchrow(SUBSCRIBED_PAGE_SQL, account_id, after_id, limit)
+    assert row is not None  # a SELECT without FROM always answers one row
+    return int(row[0]), list(row[1])

@@ -7,13 +7,15 @@ Tags live in `tags.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.registration.schemas import AccountView
 from servicekit import clock
 from servicekit.errors import BadRequest, CgiError, NotFound
+from servicekit.reads import ReadConnection
 from services.messaging.followers import repository, rules
 from services.messaging.followers.models import Follower
 from services.messaging.followers.schemas import FollowerPage, FollowerView
@@ -88,19 +90,38 @@ def page_body(openids: list[str], *, limit: int, **extra: Any) -> dict[str, Any]
 
 
 async def follower_list(
-    session: AsyncSession, account: AccountView, next_openid: str | None
+    conn: ReadConnection, account: AccountView, next_openid: str | None
 ) -> dict[str, Any]:
-    """`user/get`: 10,000 subscribed openids per page in follow order."""
-    after = await cursor_id(session, account.account_id, next_openid)
-    total = await repository.count_followers(session, account.account_id)
+    """`user/get`: 10,000 subscribed openids per page in follow order (a hot read)."""
+    after = 0
+    if next_openid:  # the cursor must be one of this account's followers, as in `cursor_id`
+        found = await repository.follower_id(conn, account.account_id, next_openid)
+        if found is None:
+            raise CgiError(40003)
+        after = found
     # One row more than a page tells whether another page follows.
-    openids = await repository.subscribed_page(
-        session, account.account_id, after_id=after, limit=rules.PAGE_SIZE + 1
+    total, openids = await repository.subscribed_total_and_page(
+        conn, account.account_id, after_id=after, limit=rules.PAGE_SIZE + 1
     )
     return page_body(openids, limit=rules.PAGE_SIZE, total=total)
 
 
-def _info(follower: Follower, tag_ids: list[int]) -> dict[str, Any]:
+class FollowerFields(Protocol):
+    """What `_info` reads: an ORM `Follower` or a `repository.FollowerCard`."""
+
+    @property
+    def openid(self) -> str: ...
+    @property
+    def subscribed(self) -> bool: ...
+    @property
+    def language(self) -> str: ...
+    @property
+    def subscribe_time(self) -> datetime: ...
+    @property
+    def remark(self) -> str: ...
+
+
+def _info(follower: FollowerFields, tag_ids: list[int]) -> dict[str, Any]:
     if not follower.subscribed:
         return {"subscribe": 0, "openid": follower.openid}
     return {
@@ -118,17 +139,16 @@ def _info(follower: Follower, tag_ids: list[int]) -> dict[str, Any]:
 
 
 async def user_info(
-    session: AsyncSession, account: AccountView, openid: str | None, lang: str | None
+    conn: ReadConnection, account: AccountView, openid: str | None, lang: str | None
 ) -> dict[str, Any]:
-    """`user/info`. `lang` is accepted whatever it says (wechatpy's docs even send "zh-CN"): WeChat no
-    longer localises any field it returns."""
+    """`user/info` (a hot read). `lang` is accepted whatever it says (wechatpy's docs even send
+    "zh-CN"): WeChat no longer localises any field it returns."""
     if not openid:
         raise CgiError(41009)
-    follower = await repository.follower(session, account.account_id, openid)
-    if follower is None:
+    card = await repository.follower_card(conn, account.account_id, openid)
+    if card is None:
         raise CgiError(40003)
-    tags = await repository.tag_ids_of(session, [follower.id])
-    return _info(follower, tags[follower.id])
+    return _info(card, card.tag_ids)
 
 
 async def user_info_batch(

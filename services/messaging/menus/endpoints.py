@@ -9,6 +9,7 @@ from fastapi import APIRouter, Request
 
 from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
+from servicekit.reads import read_connection
 from services.messaging.dependencies import CgiAccount
 from services.messaging.menus import service
 
@@ -23,8 +24,10 @@ async def create_menu(request: Request, account: CgiAccount, session: SessionDep
 
 
 @router.get("/menu/get")
-async def get_menu(account: CgiAccount, session: SessionDep) -> dict[str, Any]:
-    return await service.menu(session, account=account)
+async def get_menu(request: Request, account: CgiAccount) -> dict[str, Any]:
+    # A hot read (clients poll it): a read connection, not the session's unit of work.
+    async with read_connection(request) as conn:
+        return await service.menu(conn, account=account)
 
 
 @router.get("/menu/delete")

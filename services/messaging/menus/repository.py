@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -9,7 +10,10 @@ from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from servicekit.reads import ReadConnection
 from services.messaging.menus.models import Menu
+
+CURRENT_BUTTONS_SQL = "SELECT buttons, menuid FROM messaging.menus WHERE account_id = $1"
 
 
 async def replace(
@@ -34,3 +38,12 @@ async def current(session: AsyncSession, account_id: str) -> Menu | None:
 
 async def remove(session: AsyncSession, account_id: str) -> None:
     await session.execute(delete(Menu).where(Menu.account_id == account_id))
+
+
+async def current_buttons(conn: ReadConnection, account_id: str) -> tuple[list[dict[str, Any]], int] | None:
+    """`current`'s buttons and menuid on a read connection (menu/get, a hot read)."""
+    row = await conn.fetchrow(CURRENT_BUTTONS_SQL, account_id)
+    if row is None:
+        return None
+    buttons = row["buttons"]
+    return (json.loads(buttons) if isinstance(buttons, str) else buttons), row["menuid"]

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from contracts.registration.schemas import AccountView
 from servicekit import clock
 from servicekit.errors import CgiError
+from servicekit.reads import ReadConnection
 from services.messaging.materials.service import any_permanent_material
 from services.messaging.menus import repository, rules
 
@@ -22,12 +23,12 @@ async def create_menu(session: AsyncSession, *, account: AccountView, body: dict
     await repository.replace(session, account.account_id, buttons, now)
 
 
-async def menu(session: AsyncSession, *, account: AccountView) -> dict[str, Any]:
-    """`menu/get`; no menu yet → 46003."""
-    current = await repository.current(session, account.account_id)
+async def menu(conn: ReadConnection, *, account: AccountView) -> dict[str, Any]:
+    """`menu/get`, on a read connection (`servicekit.reads`); no menu yet → 46003."""
+    current = await repository.current_buttons(conn, account.account_id)
     if current is None:
         raise CgiError(46003)
-    return rules.as_menu_get(current.buttons, current.menuid)
+    return rules.as_menu_get(*current)
 
 
 async def delete_menu(session: AsyncSession, *, account: AccountView) -> None:

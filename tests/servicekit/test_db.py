@@ -1,0 +1,199 @@
+"""The service engine's pool (no ping per checkout, a ping after idling, no churn); read connections."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from servicekit.app import bad_value_errcode
+from servicekit.db import make_engine, make_sessionmaker
+from servicekit.reads import PoolReader
+from servicekit.settings import to_asyncpg_url
+from servicekit.testing import engine_reader, joined_reader, rolled_back
+
+
+async def backend_pid(engine: AsyncEngine) -> int:
+    async with engine.connect() as conn:
+        pid: int = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+    return pid
+
+
+async def terminate(database_url: str, pid: int) -> None:
+    admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        assert await admin.fetchval("SELECT pg_terminate_backend($1)", pid)
+        for _ in range(100):  # the backend is gone once PostgreSQL no longer lists it
+            if not await admin.fetchval("SELECT count(*) FROM pg_stat_activity WHERE pid = $1", pid):
+                return
+            await asyncio.sleep(0.01)
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+async def engines(database_url: str) -> AsyncIterator[list[AsyncEngine]]:
+    made: list[AsyncEngine] = []
+    yield made
+    for engine in made:
+        await engine.dispose()
+
+
+class TestIdlePing:
+    async def test_a_connection_killed_while_idle_is_replaced_before_use(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=0.05)
+        engines.append(engine)
+        first = await backend_pid(engine)
+        await terminate(database_url, first)
+        await asyncio.sleep(0.1)
+
+        second = await backend_pid(engine)
+
+        assert second != first
+
+    async def test_a_connection_in_steady_use_is_not_pinged(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=60)
+        engines.append(engine)
+        first = await backend_pid(engine)
+        await terminate(database_url, first)
+
+        # No ping: the dead connection reaches the request, which fails with the database error
+        # (rendered 503 / errcode -1); the pool is invalidated, so the next request reconnects.
+        with pytest.raises(DBAPIError) as failed:
+            await backend_pid(engine)
+        assert failed.value.connection_invalidated
+        assert await backend_pid(engine) != first
+
+    async def test_the_pool_reuses_its_connections_instead_of_opening_new_ones(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=4)
+        engines.append(engine)
+
+        async def hold() -> int:
+            async with engine.connect() as conn:
+                await asyncio.sleep(0.02)
+                pid: int = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+            return pid
+
+        pids = set()
+        for _ in range(5):  # more concurrent users than the pool holds, five times over
+            pids.update(await asyncio.gather(*(hold() for _ in range(6))))
+
+        assert len(pids) == 4
+
+
+@pytest.fixture
+async def readers(database_url: str) -> AsyncIterator[list[PoolReader]]:
+    made: list[PoolReader] = []
+    yield made
+    for reader in made:
+        await reader.close()
+
+
+class TestPoolReader:
+    async def test_a_read_runs_outside_any_transaction_on_a_pooled_connection(
+        self, database_url: str, readers: list[PoolReader]
+    ) -> None:
+        read = PoolReader(database_url, max_size=1)
+        readers.append(read)
+        async with read() as conn:
+            first = await conn.fetchval("SELECT pg_backend_pid()")
+            assert not conn.is_in_transaction()  # one round trip: no BEGIN, no COMMIT
+            timezone = await conn.fetchval("SHOW timezone")
+
+        async with read() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") == first
+        assert timezone == "UTC"
+
+    async def test_a_value_the_database_refuses_is_the_dbapi_error_the_handler_renders(
+        self, database_url: str, readers: list[PoolReader]
+    ) -> None:
+        read = PoolReader(database_url, max_size=1)
+        readers.append(read)
+
+        with pytest.raises(DBAPIError) as failed:
+            async with read() as conn:
+                await conn.fetchval("SELECT $1::bigint + 9223372036854775807", 1)
+
+        assert bad_value_errcode(failed.value) == 40035
+        assert not failed.value.connection_invalidated
+
+    async def test_a_connection_the_server_closed_fails_no_later_read(
+        self, database_url: str, readers: list[PoolReader]
+    ) -> None:
+        read = PoolReader(database_url, max_size=1)
+        readers.append(read)
+        async with read() as conn:
+            first = await conn.fetchval("SELECT pg_backend_pid()")
+        await terminate(database_url, first)
+        await asyncio.sleep(0.05)  # the driver reads the server's goodbye while the connection idles
+
+        async with read() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") != first
+
+    async def test_a_database_that_does_not_answer_fails_a_read_as_it_fails_a_session(
+        self, engines: list[AsyncEngine], readers: list[PoolReader]
+    ) -> None:
+        with socket.socket() as probe:  # a port nothing listens on
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        url = f"postgresql+asyncpg://nobody@127.0.0.1:{port}/none"
+        engine = make_engine(url, pool_size=1)
+        engines.append(engine)
+        read = PoolReader(url)
+        readers.append(read)
+
+        with pytest.raises(Exception) as by_session:  # noqa: PT011 - whatever it is, the same
+            async with make_sessionmaker(engine)() as session:
+                await session.execute(text("SELECT 1"))
+        with pytest.raises(Exception) as by_reader:  # noqa: PT011
+            async with read() as conn:
+                await conn.fetchval("SELECT 1")
+
+        assert type(by_reader.value) is type(by_session.value)  # the same handler renders both
+
+
+class TestTestReaders:
+    async def test_a_dead_connection_fails_its_read_and_is_not_handed_out_again(
+        self, database_url: str, engines: list[AsyncEngine]
+    ) -> None:
+        engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=60)
+        engines.append(engine)
+        read = engine_reader(engine)
+        async with read() as conn:
+            first = await conn.fetchval("SELECT pg_backend_pid()")
+        await terminate(database_url, first)
+
+        with pytest.raises(DBAPIError) as failed:
+            async with read() as conn:
+                await conn.fetchval("SELECT 1")
+        assert failed.value.connection_invalidated
+        assert bad_value_errcode(failed.value) is None  # an outage (503 / -1), not bad input
+
+        async with read() as conn:
+            assert await conn.fetchval("SELECT pg_backend_pid()") != first
+
+    async def test_a_failed_read_in_a_test_transaction_leaves_it_usable(self, engine: AsyncEngine) -> None:
+        async with rolled_back(engine) as connection:
+            await connection.execute(text("CREATE TEMP TABLE t_read (n int)"))
+            await connection.execute(text("INSERT INTO t_read VALUES (1)"))
+            read = joined_reader(connection)
+
+            with pytest.raises(DBAPIError):
+                async with read() as conn:
+                    await conn.fetchval("SELECT 1 / 0")
+            async with read() as conn:
+                seen = await conn.fetchval("SELECT count(*) FROM t_read")
+
+        assert seen == 1  # the test's uncommitted row, read on the same connection

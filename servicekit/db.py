@@ -69,7 +69,8 @@ def make_engine(
     No `pool_pre_ping`: with asyncpg it is BEGIN, `;`, ROLLBACK — three round trips on every checkout,
     more than the one-row read it guards. Only a connection idle for `idle_ping_seconds` (the one a
     database restart may have killed while the service stood still) is pinged; a dead one is replaced
-    and the pool invalidated, as pre-ping does. One that dies under load fails its request with the
+    and the pool invalidated, as pre-ping does; so is one the server closed while it sat in the pool,
+    which asyncpg notices without a round trip. One that dies under load fails its request with the
     database error (503 / errcode -1) and invalidates the pool, so the next request reconnects.
     """
     cargs, cparams = connect_args(url)
@@ -94,6 +95,10 @@ def _ping_when_idle(engine: AsyncEngine, idle_seconds: float) -> None:
 
     @event.listens_for(engine.sync_engine, "checkout")
     def handed_out(dbapi_connection: Any, record: ConnectionPoolEntry, proxy: Any) -> None:
+        if dbapi_connection.driver_connection.is_closed():
+            # The server closed it while it sat in the pool (a restart): asyncpg saw the socket close,
+            # so this costs no round trip. The whole pool is as old: replace it, as pre-ping does.
+            raise exc.InvalidatePoolError()
         returned_at = record.info.get(_RETURNED_AT)
         if returned_at is None or time.monotonic() - returned_at < idle_seconds:
             return  # fresh, or in use moments ago

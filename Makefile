@@ -33,8 +33,9 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
+# `make run ARGS="--port 9000 --data-dir /tmp/sb2"` for a second sandbox beside the first.
 run: $(STAMP)
-	$(BIN)/mpsandbox up
+	$(BIN)/mpsandbox up $(ARGS)
 
 check: $(STAMP)
 	$(BIN)/ruff check .

@@ -169,12 +169,17 @@ class TestTestReaders:
         engine = make_engine(to_asyncpg_url(database_url), pool_size=1, idle_ping_seconds=60)
         engines.append(engine)
         read = engine_reader(engine)
+        pids: list[int] = []
+
+        async def read_while_the_backend_dies() -> None:
+            async with read() as conn:
+                pids.append(await conn.fetchval("SELECT pg_backend_pid()"))
+                await terminate(database_url, pids[0])
+                await conn.fetchval("SELECT 1")
 
         with pytest.raises(DBAPIError) as failed:
-            async with read() as conn:
-                first = await conn.fetchval("SELECT pg_backend_pid()")
-                await terminate(database_url, first)  # dies while the read holds it
-                await conn.fetchval("SELECT 1")
+            await read_while_the_backend_dies()
+        first = pids[0]
         assert failed.value.connection_invalidated
         assert bad_value_errcode(failed.value) is None  # an outage (503 / -1), not bad input
 

@@ -16,7 +16,7 @@ from alembic.script import ScriptDirectory
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -37,7 +37,7 @@ from servicekit.lifecycle import (
 )
 from servicekit.logs import RequestContextMiddleware, access_log, configure_logging
 from servicekit.reads import PoolReader
-from servicekit.repository import truncate_tables
+from servicekit.repository import migration_version, truncate_tables
 from servicekit.settings import ServiceSettings
 from servicekit.supervised import exit_with_supervisor
 from servicekit.validation import describe
@@ -191,7 +191,6 @@ def lifecycle_router(spec: ServiceSpec) -> APIRouter:
     router = APIRouter(tags=["lifecycle"])
     head = migration_head(spec.migrations_section)
     tables = [t for md in spec.metadata for t in md.sorted_tables]
-    version_table = f'"{spec.migrations_section}".alembic_version'
 
     @router.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, str]:
@@ -202,8 +201,7 @@ def lifecycle_router(spec: ServiceSpec) -> APIRouter:
         database, current = "ok", None
         try:
             async with request.app.state.engine.connect() as conn:
-                await conn.execute(text("SELECT 1"))
-                current = (await conn.execute(text(f"SELECT version_num FROM {version_table}"))).scalar()
+                current = await migration_version(conn, spec.migrations_section)
         except Exception as exc:  # any failure here is "not ready", reported, never raised
             database = "ok" if current is None and "alembic_version" in str(exc) else "unavailable"
         at_head = current == head

@@ -9,6 +9,18 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 
+class RuleError(ValueError):
+    """A broken pure rule (a `rules.py` or `servicekit.identity` function): the field it concerns, a
+    stable code and the message shown to the operator. The caller turns it into its 400 — it is not a
+    SandboxError itself because the field a request reports may differ from the rule's default."""
+
+    def __init__(self, field: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.code = code
+        self.message = message
+
+
 class SandboxError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from servicekit.errors import BadRequest, Gone
+from servicekit.errors import BadRequest, Gone, RuleError
+from servicekit.identity import normalize_email
 from services.registration.accounts.models import Account
-from services.registration.rules import RuleError, normalize_email
 
 
 def bad_input(exc: RuleError, *, field: str | None = None, **extra: Any) -> BadRequest:

@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from servicekit import clock
 from servicekit.context import NAMESPACE_HEADER
+from servicekit.identity import id_check_char
 from services.registration.config import RegistrationSettings
-from services.registration.rules import id_check_char
 
 FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost": 8, "argon2_parallelism": 1}
 

@@ -1,8 +1,8 @@
 import pytest
 
+from servicekit import identity
 from servicekit.text import is_cjk, mainland_mobile, text_units
 from services.messaging.mass import rules as mass_rules
-from services.registration import rules as registration_rules
 
 
 @pytest.mark.rule("R-REG-16", "R-MSG-21")
@@ -20,7 +20,7 @@ class TestTextUnits:
 
     def test_names_and_mass_text_measure_alike(self) -> None:
         sample = "东城\U00030000发布ab（）"
-        assert registration_rules.name_units(sample) == 14
+        assert identity.name_units(sample) == 14
         # 600 such characters are exactly the mass-send limit; one more is too long
         assert text_units("\U00030000" * 600) == mass_rules.MAX_TEXT_UNITS
 

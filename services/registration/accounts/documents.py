@@ -7,11 +7,11 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from servicekit.errors import UnsupportedMediaType
+from servicekit.errors import RuleError, UnsupportedMediaType
 from servicekit.uploads import UploadedFile, sniff
 from services.registration.accounts import repository
 from services.registration.accounts.models import Document
-from services.registration.rules import RuleError, check_image_format
+from services.registration.rules import check_image_format
 
 
 def image_format(field: str, upload: UploadedFile, allowed: tuple[str, ...]) -> str:

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
-from servicekit.errors import BadRequest, Conflict
+from servicekit.errors import BadRequest, Conflict, RuleError
+from servicekit.identity import normalize_email
 from servicekit.uploads import UploadedFile
 from services.registration.accounts import repository
 from services.registration.accounts.documents import image_format, store_document
@@ -16,7 +17,7 @@ from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email, next_allowed
 from services.registration.credentials import new_app_secret, sha256_hex
 from services.registration.errors import bad_input
-from services.registration.rules import AVATAR_FORMATS, RuleError, check_wechat_id, normalize_email
+from services.registration.rules import AVATAR_FORMATS, check_wechat_id
 from services.registration.settings.schemas import AvatarOut, LoginEmailNextAllowed, SecretOut, SettingsOut
 
 

@@ -10,14 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from servicekit import clock
 from servicekit.clock import shanghai_date
 from servicekit.db import keep_writes
-from servicekit.errors import BadRequest, Conflict, Gone, NotFound, RateLimited
+from servicekit.errors import BadRequest, Conflict, Gone, NotFound, RateLimited, RuleError
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email
 from services.registration.credentials import Passwords, new_id, new_token, sha256_hex
 from services.registration.errors import bad_input, email_address
 from services.registration.outbox_relay import service as outbox
-from services.registration.rules import RuleError, check_password
+from services.registration.rules import check_password
 from services.registration.signup import captcha, repository
 from services.registration.signup.models import ActivationToken
 from services.registration.signup.schemas import Activated, ActivationResent, Registered

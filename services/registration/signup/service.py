@@ -12,7 +12,8 @@ from contracts.certification.client import CertificationClient
 from servicekit import clock
 from servicekit.clock import shanghai_date
 from servicekit.db import keep_writes
-from servicekit.errors import BadRequest, Conflict, RateLimited
+from servicekit.errors import BadRequest, Conflict, RateLimited, RuleError
+from servicekit.identity import check_account_name, check_id_number, check_operator_name, check_phone
 from servicekit.uploads import UploadedFile
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.documents import image_format, store_document
@@ -24,14 +25,9 @@ from services.registration.review import service as review_service
 from services.registration.rules import (
     IMAGE_FORMATS,
     SUBJECT_TYPES,
-    RuleError,
-    check_account_name,
     check_government_name,
-    check_id_number,
     check_intro,
     check_language,
-    check_operator_name,
-    check_phone,
     check_region,
 )
 from services.registration.signup import repository

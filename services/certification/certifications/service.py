@@ -1,4 +1,5 @@
-"""Certifications as other services see them: recorded, looked up by account or by certified name."""
+"""Certifications as other services see them (recorded, looked up by account or by certified name), and
+what an application needs (SPEC §4.1)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,16 @@ from contracts.certification.client import NAME_NOT_HELD
 from contracts.certification.schemas import CertificationSummary, RecordCertification
 from servicekit import clock
 from servicekit.errors import NotFound
-from services.certification.certifications import repository
+from services.certification.certifications import repository, rules
 from services.certification.certifications.models import Certification
+from services.certification.certifications.schemas import (
+    CertificationRequirements,
+    Choice,
+    Fee,
+    RequiredField,
+    RequiredFile,
+    ReviewTerms,
+)
 
 
 def _summary(account_id: str, row: Certification | None) -> CertificationSummary:
@@ -49,3 +58,30 @@ async def certification_by_name(session: AsyncSession, name: str) -> Certificati
     if row is None:
         raise NotFound("没有已认证的帐号使用该名称", code=NAME_NOT_HELD)
     return _summary(row.account_id, row)
+
+
+def certification_requirements() -> CertificationRequirements:
+    """The application form as the validators read it (R-CER-02) and its fee (R-CER-03)."""
+    return CertificationRequirements(
+        fields=[
+            RequiredField(
+                name=f.name,
+                label=f.label,
+                required=f.required,
+                min_length=f.min_length,
+                max_length=f.max_length,
+                choices=[Choice(value=v, label=label) for v, label in f.choices] or None,
+                min_value=f.min_value,
+                max_value=f.max_value,
+            )
+            for f in rules.FIELDS
+        ],
+        files=[
+            RequiredFile(
+                field=f.field, label=f.label, types=list(rules.FILE_TYPES), max_bytes=rules.FILE_MAX_BYTES
+            )
+            for f in rules.FILES
+        ],
+        fee=Fee(amount=rules.FEE_AMOUNT, currency=rules.FEE_CURRENCY, waived_reason=rules.FEE_WAIVED_REASON),
+        review=ReviewTerms(working_days=rules.REVIEW_WORKING_DAYS),
+    )

@@ -59,10 +59,11 @@ class TestCertificationRequirements:
         assert (fields["intro"]["min_length"], fields["intro"]["max_length"]) == (4, 300)
         assert (fields["office_address"]["min_length"], fields["office_address"]["max_length"]) == (4, 120)
         assert (fields["bank_account"]["min_length"], fields["bank_account"]["max_length"]) == (8, 30)
-        assert fields["institution_nature"]["choices"] == [
-            {"value": "government_agency", "label": "政府机构"},
-            {"value": "public_institution", "label": "事业单位"},
-        ]
+        assert fields["institution_nature"]["choices"] == ["government_agency", "public_institution"]
+        assert fields["institution_nature"]["choice_labels"] == {
+            "government_agency": "政府机构",
+            "public_institution": "事业单位",
+        }
         assert (fields["headcount"]["min_value"], fields["headcount"]["max_value"]) == (1, 1_000_000)
         assert "choices" not in fields["intro"]  # absent keys are left out, not null
 

@@ -5,18 +5,14 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 
-class Choice(BaseModel):
-    value: str
-    label: str
-
-
 class RequiredField(BaseModel):
     name: str
     label: str
     required: bool
     min_length: int | None = None
     max_length: int | None = None
-    choices: list[Choice] | None = None
+    choices: list[str] | None = None  # the values a client sends, as SPEC §4.1 lists them
+    choice_labels: dict[str, str] | None = None  # value → what a console shows for it
     min_value: int | None = None
     max_value: int | None = None
 

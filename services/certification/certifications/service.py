@@ -13,7 +13,6 @@ from services.certification.certifications import repository, rules
 from services.certification.certifications.models import Certification
 from services.certification.certifications.schemas import (
     CertificationRequirements,
-    Choice,
     Fee,
     RequiredField,
     RequiredFile,
@@ -70,7 +69,8 @@ def certification_requirements() -> CertificationRequirements:
                 required=f.required,
                 min_length=f.min_length,
                 max_length=f.max_length,
-                choices=[Choice(value=v, label=label) for v, label in f.choices] or None,
+                choices=[value for value, _ in f.choices] or None,
+                choice_labels=dict(f.choices) or None,
                 min_value=f.min_value,
                 max_value=f.max_value,
             )

@@ -171,3 +171,101 @@ class TestAccountState:
 
     async def test_unknown_appid_is_404(self, client: httpx.AsyncClient) -> None:
         assert (await client.get("/_sandbox/accounts/wx0000000000000000")).status_code == 404
+
+
+class TestListAccounts:
+    """`GET /_sandbox/accounts` (SPEC §7): the namespace's accounts for consoles and scripts."""
+
+    async def test_lists_the_namespaces_accounts_oldest_first_with_the_documented_fields(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        first = await fixture_account(
+            client, namespace="ns-list", type="service", certified=True, name="东城区公安分局"
+        )
+        second = await fixture_account(client, namespace="ns-list", status="in_review")
+        await fixture_account(client, namespace="ns-elsewhere")
+
+        listed = (await client.get("/_sandbox/accounts", headers={"X-Sandbox-Namespace": "ns-list"})).json()
+
+        assert listed["next_cursor"] is None
+        assert [i["account_id"] for i in listed["items"]] == [first["account_id"], second["account_id"]]
+        assert listed["items"][0] == {
+            "account_id": first["account_id"],
+            "appid": first["appid"],
+            "name": "东城区公安分局",
+            "type": "service",
+            "certified": True,
+            "status": "approved",
+        }
+        assert listed["items"][1]["status"] == "in_review"
+        assert listed["items"][1]["certified"] is False
+
+    @pytest.mark.parametrize(
+        ("query", "expected"),
+        [
+            ({"status": "approved"}, ["a", "b"]),
+            ({"status": "in_review"}, ["c"]),
+            ({"type": "service"}, ["b"]),
+            ({"certified": "true"}, ["b"]),
+            ({"certified": "false"}, ["a", "c"]),
+            ({"q": "朝阳"}, ["b"]),
+            ({"q": "%"}, []),
+        ],
+    )
+    async def test_filters(
+        self, client: httpx.AsyncClient, query: dict[str, str], expected: list[str]
+    ) -> None:
+        ns = {"X-Sandbox-Namespace": "ns-filter"}
+        made = {
+            "a": await fixture_account(client, namespace="ns-filter", name="东城发布"),
+            "b": await fixture_account(
+                client, namespace="ns-filter", type="service", certified=True, name="朝阳发布"
+            ),
+            "c": await fixture_account(client, namespace="ns-filter", status="in_review"),
+        }
+        ids = {created["account_id"]: key for key, created in made.items()}
+
+        listed = (await client.get("/_sandbox/accounts", params=query, headers=ns)).json()
+
+        assert [ids[i["account_id"]] for i in listed["items"]] == expected
+
+    async def test_pages_with_a_cursor_until_it_is_null(self, client: httpx.AsyncClient) -> None:
+        ns = {"X-Sandbox-Namespace": "ns-pages"}
+        made = [(await fixture_account(client, namespace="ns-pages"))["account_id"] for _ in range(5)]
+
+        seen, cursor, pages = [], None, 0
+        while True:
+            params = {"limit": "2", **({"cursor": cursor} if cursor else {})}
+            page = (await client.get("/_sandbox/accounts", params=params, headers=ns)).json()
+            seen += [i["account_id"] for i in page["items"]]
+            pages += 1
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+
+        assert seen == made
+        assert pages == 3
+
+    @pytest.mark.parametrize(
+        "params",
+        [{"cursor": "acc_missing"}, {"limit": "0"}, {"limit": "201"}, {"status": "sleeping"}, {"type": "x"}],
+    )
+    async def test_bad_parameters_are_refused(
+        self, client: httpx.AsyncClient, params: dict[str, str]
+    ) -> None:
+        response = await client.get("/_sandbox/accounts", params=params)
+
+        assert response.status_code in (400, 422)
+        assert response.json()["error"]["code"] in ("invalid_cursor", "validation_error")
+
+    async def test_a_cursor_from_another_namespace_is_refused(self, client: httpx.AsyncClient) -> None:
+        other = await fixture_account(client, namespace="ns-other")
+
+        response = await client.get(
+            "/_sandbox/accounts",
+            params={"cursor": other["account_id"]},
+            headers={"X-Sandbox-Namespace": "ns-mine"},
+        )
+
+        assert response.status_code == 400
+        assert response.json()["error"]["field"] == "cursor"

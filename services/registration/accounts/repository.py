@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, literal, select, text, update
+from sqlalchemy import func, literal, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
@@ -100,8 +100,13 @@ async def put_document(session: AsyncSession, document: Document) -> None:
     await session.merge(document)
 
 
+def _contains(q: str) -> str:
+    """A LIKE pattern matching `q` anywhere, its own wildcards taken literally."""
+    return "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
 async def search_approved(session: AsyncSession, *, q: str, namespace: str, limit: int) -> Sequence[Account]:
-    pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    pattern = _contains(q)
     rows = await session.scalars(
         select(Account)
         .where(
@@ -112,6 +117,32 @@ async def search_approved(session: AsyncSession, *, q: str, namespace: str, limi
         .order_by(Account.approved_at)
         .limit(limit)
     )
+    return list(rows)
+
+
+async def account_page(
+    session: AsyncSession,
+    *,
+    namespace: str,
+    status: str | None,
+    account_type: str | None,
+    q: str | None,
+    after: Account | None,
+    limit: int,
+) -> Sequence[Account]:
+    """The namespace's accounts in creation order (then id), from just after `after`."""
+    stmt = select(Account).where(Account.namespace == namespace)
+    if status is not None:
+        stmt = stmt.where(Account.status == status)
+    if account_type is not None:
+        stmt = stmt.where(Account.type == account_type)
+    if q:
+        stmt = stmt.where(Account.name.ilike(_contains(q), escape="\\"))
+    if after is not None:
+        stmt = stmt.where(
+            tuple_(Account.created_at, Account.id) > tuple_(literal(after.created_at), literal(after.id))
+        )
+    rows = await session.scalars(stmt.order_by(Account.created_at, Account.id).limit(limit))
     return list(rows)
 
 

@@ -11,14 +11,19 @@ from typing import Any, ClassVar
 
 class RuleError(ValueError):
     """A broken pure rule (a `rules.py` or `servicekit.identity` function): the field it concerns, a
-    stable code and the message shown to the operator. The caller turns it into its 400 — it is not a
-    SandboxError itself because the field a request reports may differ from the rule's default."""
+    stable code and the message shown to the operator. The caller turns it into its 400 with
+    `refusal()` — it is not a SandboxError itself because the field a request reports may differ from
+    the rule's default (certification's `operator_phone` is registration's `phone`)."""
 
     def __init__(self, field: str, code: str, message: str) -> None:
         super().__init__(message)
         self.field = field
         self.code = code
         self.message = message
+
+    def refusal(self, field: str | None = None, **extra: Any) -> SandboxError:
+        """The 400 that answers this broken rule, naming `field` (default: the rule's own)."""
+        return BadRequest(self.message, field=field or self.field, code=self.code, **extra)
 
 
 class SandboxError(Exception):

@@ -16,8 +16,10 @@ Choices made where SPEC leaves room (documented in docs/rules.md through the tes
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from servicekit import identity
@@ -117,10 +119,6 @@ _HOST = re.compile(r"[^\s/:@]+\.[^\s/:@.]+")
 
 def _refuse(field: str, code: str, message: str) -> BadRequest:
     return BadRequest(message, field=field, code=code)
-
-
-def _from_rule(exc: RuleError, field: str | None = None) -> BadRequest:
-    return BadRequest(exc.message, field=field or exc.field, code=exc.code)
 
 
 def org_code_check_char(body: str) -> str:
@@ -239,41 +237,34 @@ def check_bank_account(value: str) -> str:
     return digits
 
 
-def check_contact_email(value: str) -> str:
-    """R-CER-02: a valid e-mail address, read as R-REG-01 reads one (`servicekit.identity`)."""
+def _as_field(field: str, rule: Callable[..., str], *args: Any) -> str:
+    """A shared identity rule (`servicekit.identity`), its refusal naming this form's `field`."""
     try:
-        return identity.normalize_email(value)
+        return rule(*args)
     except RuleError as exc:
-        raise _from_rule(exc, "contact_email") from None
+        raise exc.refusal(field) from None
+
+
+def check_contact_email(value: str) -> str:
+    """R-CER-02: a valid e-mail address, read as R-REG-01 reads one."""
+    return _as_field("contact_email", identity.normalize_email, value)
 
 
 def check_certified_name(value: str, protected: tuple[str, ...] = ()) -> str:
     """R-CER-02: the name applied for follows R-REG-16 (uniqueness, R-CER-04, is the service's)."""
-    try:
-        return identity.check_account_name(value, protected)
-    except RuleError as exc:
-        raise _from_rule(exc, "certified_name") from None
+    return _as_field("certified_name", identity.check_account_name, value, protected)
 
 
 def check_operator_name(value: str) -> str:
     """R-CER-02 with R-REG-10."""
-    try:
-        return identity.check_operator_name(value)
-    except RuleError as exc:
-        raise _from_rule(exc, "operator_name") from None
+    return _as_field("operator_name", identity.check_operator_name, value)
 
 
 def check_operator_id_number(value: str, today: date) -> str:
     """R-CER-02 with R-REG-11 (age on the sandbox date `today`)."""
-    try:
-        return identity.check_id_number(value, today)
-    except RuleError as exc:
-        raise _from_rule(exc, "operator_id_number") from None
+    return _as_field("operator_id_number", identity.check_id_number, value, today)
 
 
 def check_operator_phone(value: str) -> str:
     """R-CER-02 with R-REG-13 (no SMS code is asked again)."""
-    try:
-        return identity.check_phone(value)
-    except RuleError as exc:
-        raise _from_rule(exc, "operator_phone") from None
+    return _as_field("operator_phone", identity.check_phone, value)

@@ -16,7 +16,6 @@ from services.registration.accounts.documents import image_format, store_documen
 from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email, next_allowed
 from services.registration.credentials import new_app_secret, sha256_hex
-from services.registration.errors import bad_input
 from services.registration.rules import AVATAR_FORMATS, check_wechat_id
 from services.registration.settings.schemas import AvatarOut, LoginEmailNextAllowed, SecretOut, SettingsOut
 
@@ -49,7 +48,7 @@ async def update_settings(
         try:
             value = check_wechat_id(wechat_id)
         except RuleError as exc:
-            raise bad_input(exc) from None
+            raise exc.refusal() from None
         if await repository.wechat_id_taken(session, value):
             raise Conflict("该微信号已被占用", field="wechat_id", code="wechat_id_taken")
         account.wechat_id = value
@@ -57,7 +56,7 @@ async def update_settings(
         try:
             address = normalize_email(login_email)
         except RuleError as exc:
-            raise bad_input(exc, field="login_email") from None
+            raise exc.refusal(field="login_email") from None
         if address.lower() != account.email.lower():
             _once_a_month("登录邮箱", account.login_email_changed_at, now, "login_email")
             await claim_email(session, address, now=now, field="login_email")

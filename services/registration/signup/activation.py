@@ -15,7 +15,7 @@ from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email
 from services.registration.credentials import Passwords, new_id, new_token, sha256_hex
-from services.registration.errors import bad_input, email_address
+from services.registration.errors import email_address
 from services.registration.outbox_relay import service as outbox
 from services.registration.rules import check_password
 from services.registration.signup import captcha, repository
@@ -75,7 +75,7 @@ async def register(
     try:
         check_password(password)
     except RuleError as exc:
-        raise bad_input(exc) from None
+        raise exc.refusal() from None
     if agreement_accepted is not True:
         raise BadRequest(
             "请阅读并同意《微信公众平台服务协议》", field="agreement_accepted", code="agreement_required"

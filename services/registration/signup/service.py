@@ -19,7 +19,6 @@ from services.registration.accounts import repository as accounts
 from services.registration.accounts.documents import image_format, store_document
 from services.registration.accounts.models import Account
 from services.registration.credentials import new_id, new_sms_code, sha256_hex
-from services.registration.errors import bad_input
 from services.registration.outbox_relay import service as outbox
 from services.registration.review import service as review_service
 from services.registration.rules import (
@@ -73,7 +72,7 @@ async def send_sms_code(session: AsyncSession, account: Account, phone: str) -> 
     try:
         number = check_phone(phone)
     except RuleError as exc:
-        raise bad_input(exc, field="phone") from None
+        raise exc.refusal(field="phone") from None
     # Limits are per namespace: each namespace is its own world, on its own clock.
     await accounts.advisory_lock(session, f"sms:{account.namespace}:{number}")
     now = await clock.now(session, account.namespace)
@@ -172,7 +171,7 @@ async def submit_subject(session: AsyncSession, account: Account, form: SubjectF
         id_number = check_id_number(form.operator_id_number, now.astimezone(clock.SHANGHAI).date())
         phone = check_phone(form.operator_phone)
     except RuleError as exc:
-        raise bad_input(exc) from None
+        raise exc.refusal() from None
     letter = _image("authorization_letter", form.authorization_letter)
     photo = _image("operator_photo", form.operator_photo)
     sms = await _verify_sms(session, account, phone, form.sms_code, now)
@@ -232,7 +231,7 @@ async def submit_profile(
         country, province, city = check_region(form.country, form.province, form.city)
         language = check_language(form.language)
     except RuleError as exc:
-        raise bad_input(exc) from None
+        raise exc.refusal() from None
     await refuse_certified_name(session, account, name, certification)
     now = await clock.now(session, account.namespace)
     account.name, account.intro, account.language = name, intro, language

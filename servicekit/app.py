@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -243,11 +243,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         # Building the OpenAPI document builds them all now, and caches the document.
         app.openapi()
         try:
-            if spec.extra_lifespan:
-                async with spec.extra_lifespan(app):
-                    freeze_startup_heap()
-                    yield
-            else:
+            async with spec.extra_lifespan(app) if spec.extra_lifespan else nullcontext():
                 freeze_startup_heap()
                 yield
         finally:

@@ -75,13 +75,7 @@ class CommonSettings(BaseSettings):
 
     def ports(self) -> dict[str, int]:
         """Where each process listens (the gateway and the four services)."""
-        return {
-            "gateway": self.gateway_port,
-            "registration": self.registration_port,
-            "certification": self.certification_port,
-            "messaging": self.messaging_port,
-            "scheduler": self.scheduler_port,
-        }
+        return {"gateway": self.gateway_port, **{name: getattr(self, f"{name}_port") for name in SERVICES}}
 
     def peer_urls(self) -> dict[str, str]:
         return {
@@ -102,15 +96,13 @@ class ServiceSettings(CommonSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
+    db_pool_size: int = 20  # the most connections a service holds (servicekit.db.make_engine)
 
     @model_validator(mode="after")
     def _own_port(self) -> Self:
-        if not self.port:
-            name = self.service_name
-            self.port = getattr(self, f"{name}_port") or default_ports(self.gateway_port)[name]
+        """Runs after `CommonSettings._derive_ports_and_urls`, so `<service>_port` is already set."""
+        self.port = self.port or getattr(self, f"{self.service_name}_port")
         return self
-
-    db_pool_size: int = 20  # the most connections a service holds (servicekit.db.make_engine)
 
     @property
     def async_database_url(self) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from starlette.exceptions import HTTPException
@@ -29,26 +30,19 @@ def refusal(exc: jsonbody.JsonRefused) -> SandboxError:
     return BadRequest(exc.message, code="malformed_json", errcode=47001)
 
 
-async def cgi_json(request: Request, *, limit: int = MAX_JSON_BODY) -> dict[str, Any]:
+async def cgi_json(request: Request) -> dict[str, Any]:
     """The body of a `/cgi-bin` POST as a JSON object (wechatpy sends no Content-Type).
 
-    Empty → 44002 (empty post data); too large, not JSON or not an object → 47001 (data format error).
+    `JsonBodyByDefault` (every app has it) has already bounded the body's size and checked it with
+    `servicekit.jsonbody.check` while it was read. Empty → 44002 (empty post data); not JSON or not an
+    object → 47001 (data format error).
     """
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise CgiError(47001, "data format error: body too large")
-        chunks.append(chunk)
-    raw = b"".join(chunks)
+    raw = await request.body()
     if not raw.strip():
         raise CgiError(44002)
     try:
-        body = jsonbody.loads(raw)
-    except jsonbody.JsonRefused as exc:
-        raise refusal(exc) from None
-    except ValueError:  # UnicodeDecodeError included
+        body = json.loads(raw)
+    except ValueError:
         raise CgiError(47001) from None
     if not isinstance(body, dict):
         raise CgiError(47001)

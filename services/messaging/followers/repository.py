@@ -181,17 +181,6 @@ async def followers_by_openid(
     return {row.openid: row for row in rows}
 
 
-async def subscribed_page(session: AsyncSession, account_id: str, *, after_id: int, limit: int) -> list[str]:
-    """Openids of subscribed followers after `after_id`, in id order (user/get)."""
-    rows = await session.scalars(
-        select(Follower.openid)
-        .where(Follower.account_id == account_id, Follower.subscribed.is_(True), Follower.id > after_id)
-        .order_by(Follower.id)
-        .limit(limit)
-    )
-    return list(rows)
-
-
 async def unsubscribe(session: AsyncSession, follower_id: int, *, now: datetime) -> None:
     await session.execute(
         update(Follower)
@@ -288,7 +277,7 @@ async def follower_id(conn: ReadConnection, account_id: str, openid: str) -> int
 async def subscribed_total_and_page(
     conn: ReadConnection, account_id: str, *, after_id: int, limit: int
 ) -> tuple[int, list[str]]:
-    """`count_followers` and `subscribed_page` at once."""
+    """The subscribed followers' count and the openids after `after_id`, in id order (user/get)."""
     row = await conn.fetchrow(SUBSCRIBED_PAGE_SQL, account_id, after_id, limit)
     assert row is not None  # a SELECT without FROM always answers one row
     return int(row[0]), list(row[1])

@@ -52,7 +52,9 @@ async def advance_clock(runtime: Runtime, namespace: str, body: ClockAdvance) ->
     """
     async with ownership.own_namespace(runtime.sessionmaker, namespace, wait=runtime.clock_wait):
         advanced = await _advance_owned(runtime, namespace, body)
-    # A failed hook is reported once the owner has let go: the moved clock stands either way.
+    # A failed hook is raised once the owner has let go, not through it: leaving the owner's transaction
+    # by an exception rolls it back, and where it shares a connection with the clock's unit of work
+    # (the service tests' joined transaction) that would take the committed move back with it.
     if isinstance(advanced, DependencyDown):
         raise advanced
     return advanced

@@ -40,6 +40,8 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 # Answers that change which credentials are valid: the cache is cleared after them.
 TOKEN_ISSUERS = frozenset({"/cgi-bin/token", "/cgi-bin/stable_token"})
 LOGOUT_PREFIX = "/api/v1/sessions"
+# An application may be approved on submission (the `instant` review policy): capabilities change at once.
+CERTIFICATION_PREFIX = "/api/v1/certifications"
 ACCESS_FORMAT = "rid=%s %s %s status=%s ms=%.1f to=%s"
 
 log = logging.getLogger("gateway")
@@ -143,6 +145,8 @@ class Gateway:
                     log.warning("session check failed: %s", exc)
                     return await send_json(send, 503, exc.body or unavailable_body(REGISTRATION), rid)
             if method == "DELETE" and path.startswith(LOGOUT_PREFIX):
+                on_answer = self.auth.invalidate
+            elif method not in SAFE_METHODS and path.startswith(CERTIFICATION_PREFIX):
                 on_answer = self.auth.invalidate
         elif check is Check.ADMIN_KEY:
             key = incoming.sandbox_key

@@ -71,6 +71,8 @@ ROUTES: tuple[Route, ...] = (
     prefix("/_sandbox/followers/", MESSAGING, K),
     prefix("/_sandbox/push-log", MESSAGING, K),
     regex(r"^/_sandbox/accounts/[^/]+/followers(?:/|$)", MESSAGING, K),
+    # certification reviews are decided by their owner; the list (both kinds) is registration's
+    regex(r"^/_sandbox/reviews/crev_[^/]+/", CERTIFICATION, K),
     prefix("/_sandbox/reviews", REGISTRATION, K),
     prefix("/_sandbox/accounts", REGISTRATION, K),
     prefix("/_sandbox/captchas/", REGISTRATION, K),

@@ -41,6 +41,7 @@ namespaces = Table(
     Column("last_swept_at", DateTime(timezone=True), nullable=True),
 )
 
+
 def real_now() -> datetime:
     """Wall-clock time. The only place allowed to read it; business code uses `now()`."""
     return datetime.now(UTC)

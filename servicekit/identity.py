@@ -30,6 +30,11 @@ OPERATOR_NAME_LENGTH = (2, 30)
 NAME_SPECIALS = frozenset(".()（）-")
 
 
+# R-REG-16: names that may not be used (substring match, case-insensitive). Configurable per deployment
+# (MPSANDBOX_REGISTRATION_PROTECTED_NAMES, MPSANDBOX_CERTIFICATION_PROTECTED_NAMES).
+DEFAULT_PROTECTED_NAMES = ("微信", "腾讯", "wechat", "weixin", "tencent", "公众平台")
+
+
 def normalize_email(value: str) -> str:
     """R-REG-01: syntax only (no DNS); the domain is lower-cased, the local part kept."""
     try:

@@ -39,6 +39,14 @@ class ClockEvent(BaseModel):
     account_id: str | None = None
 
 
+def clock_event(at: datetime, service: str, kind: str, account_id: str | None, **extra: Any) -> ClockEvent:
+    """An event with the fields of its kind beside the common ones (SPEC §7.1: `{at, service, kind,
+    account_id, …}`)."""
+    return ClockEvent.model_validate(
+        {"at": at, "service": service, "kind": kind, "account_id": account_id, **extra}
+    )
+
+
 class ClockHookResponse(BaseModel):
     model_config = ConfigDict(extra="ignore")
 

@@ -75,9 +75,7 @@ async def read_multipart(
     content_type, params = parse_options_header(request.headers.get("content-type", ""))
     boundary = params.get(b"boundary")
     if content_type != b"multipart/form-data" or not boundary:
-        raise UnsupportedMediaType(
-            "请求必须是 multipart/form-data", code="multipart_required", errcode=41005
-        )
+        raise UnsupportedMediaType("请求必须是 multipart/form-data", code="multipart_required", errcode=41005)
     overall = sum(file_limits.values()) + max_parts * field_limit + MB
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > overall:
@@ -222,6 +220,21 @@ def _opens_as_image(data: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+    return True
+
+
+def decodes_as_image(data: bytes, *, max_pixels: int) -> bool:
+    """The picture decodes in full (every pixel read, so a truncated file is caught) and has at most
+    `max_pixels` pixels. The size is read from the header first: a decompression bomb (a small file
+    declaring a huge picture) is refused without being decoded."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            if width * height > max_pixels:
+                return False
+            image.load()
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return False
     return True

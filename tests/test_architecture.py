@@ -125,7 +125,11 @@ class TestSqlOnlyInRepositories:
 
 PEER_CLIENTS = re.compile(r"\b(?:Registration|Certification|Messaging|Scheduler)Client\(")
 # Where a service builds its typed peer clients: one place each (issue 9), injected from there.
-PEER_CLIENT_FACTORIES = {"services/registration/peers.py", "services/messaging/dependencies.py"}
+PEER_CLIENT_FACTORIES = {
+    "services/registration/peers.py",
+    "services/messaging/dependencies.py",
+    "services/certification/peers.py",
+}
 
 
 class TestPeerClientsBuiltOnce:

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import httpx
 
-from contracts.certification.schemas import CertificationSummary, RecordCertification, SummariesQuery
+from contracts.certification.schemas import (
+    CertificationEnded,
+    CertificationReview,
+    CertificationReviewList,
+    CertificationSummary,
+    EndCertification,
+    RecordCertification,
+    SummariesQuery,
+)
 from servicekit.errors import SandboxError
 from servicekit.http import call_peer, peer_path
 
@@ -12,6 +20,9 @@ RECORD_PATH = "/internal/certifications/{account_id}"
 SUMMARY_PATH = "/internal/certifications/{account_id}"
 SUMMARIES_PATH = "/internal/certifications/summaries"
 BY_NAME_PATH = "/internal/certifications/by-name/{name}"
+END_PATH = "/internal/certifications/{account_id}/end"
+REVIEWS_PATH = "/internal/certification-reviews"
+REVIEW_ID_PREFIX = "crev_"  # certification reviews' ids; the gateway routes their decisions here
 NAME_NOT_HELD = "certified_name_not_found"  # the 404 code of BY_NAME_PATH: no certified account holds it
 
 
@@ -49,14 +60,34 @@ class CertificationClient:
         items = [CertificationSummary.model_validate(item) for item in response.json()["items"]]
         return {item.account_id: item for item in items}
 
-    async def by_name(self, name: str) -> CertificationSummary | None:
-        """The certified account holding `name` (R-CER-04 / R-REG-16), or None when no one holds it."""
+    async def by_name(self, name: str, *, namespace: str = "default") -> CertificationSummary | None:
+        """The certified account of `namespace` holding `name` (R-CER-04 / R-REG-16), or None when no
+        one holds it."""
         path = peer_path(BY_NAME_PATH, name=name)
         try:
-            response = await call_peer(self._client, "GET", path, service="certification")
+            response = await call_peer(
+                self._client, "GET", path, service="certification", params={"namespace": namespace}
+            )
         except SandboxError as exc:
             # Only the endpoint's own "not held" answer means free; a 404 for the route itself must not.
             if exc.instance_status == 404 and exc.instance_code == NAME_NOT_HELD:
                 return None
             raise
         return CertificationSummary.model_validate(response.json())
+
+    async def end(self, account_id: str, body: EndCertification) -> CertificationEnded:
+        """R-CER-08: the account is terminated; its certification ends and its name becomes free."""
+        response = await call_peer(
+            self._client,
+            "POST",
+            peer_path(END_PATH, account_id=account_id),
+            service="certification",
+            json=body.model_dump(mode="json"),
+        )
+        return CertificationEnded.model_validate(response.json())
+
+    async def reviews(self, *, status: str | None, namespace: str | None) -> list[CertificationReview]:
+        """Certification reviews, for `GET /_sandbox/reviews` (registration lists both kinds)."""
+        params = {k: v for k, v in (("status", status), ("namespace", namespace)) if v}
+        response = await call_peer(self._client, "GET", REVIEWS_PATH, service="certification", params=params)
+        return CertificationReviewList.model_validate(response.json()).items

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Annotated
 
+from fastapi import Depends
 from starlette.requests import Request
 
 from contracts.registration.schemas import AccountView, decode_account_header
 from servicekit.context import ACCOUNT_HEADER
+from servicekit.errors import Unauthorized
 
 
 def account_from_request(request: Request) -> AccountView | None:
@@ -27,3 +30,14 @@ def _decoded(value: str) -> AccountView | None:
         return decode_account_header(value)
     except ValueError:
         return None
+
+
+async def console_account(request: Request) -> AccountView:
+    """The logged-in operator's account (console `/api/v1`); 401 without a valid session."""
+    account = account_from_request(request)
+    if account is None:
+        raise Unauthorized(code="unauthorized")
+    return account
+
+
+ConsoleAccount = Annotated[AccountView, Depends(console_account)]

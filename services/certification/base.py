@@ -1,10 +1,12 @@
 """The declarative base of the certification schema; every domain's models.py builds on it."""
 
+from sqlalchemy import DateTime
 from sqlalchemy.orm import DeclarativeBase
 
 from servicekit.db import make_metadata
 
 SCHEMA = "certification"
+TS = DateTime(timezone=True)
 
 
 class Base(DeclarativeBase):

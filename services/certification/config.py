@@ -2,6 +2,7 @@ from typing import ClassVar
 
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.identity import DEFAULT_PROTECTED_NAMES
 from servicekit.settings import ServiceSettings
 
 
@@ -9,3 +10,4 @@ class CertificationSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MPSANDBOX_CERTIFICATION_", extra="ignore")
 
     service_name: ClassVar[str] = "certification"
+    protected_names: tuple[str, ...] = DEFAULT_PROTECTED_NAMES  # R-REG-16, for the certified name

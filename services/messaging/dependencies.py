@@ -11,17 +11,9 @@ from contracts.registration.client import RegistrationClient
 from contracts.registration.identity import account_from_request
 from contracts.registration.schemas import AccountView
 from servicekit.app import peer
-from servicekit.errors import CgiError, Forbidden, NotFound, SandboxError, Unauthorized
+from servicekit.errors import CgiError, Forbidden, NotFound, SandboxError
 
 MASS_API_PREFIX = "/cgi-bin/message/mass/"
-
-
-async def console_account(request: Request) -> AccountView:
-    """The logged-in operator's account (console `/api/v1`); 401 without a valid session."""
-    account = account_from_request(request)
-    if account is None:
-        raise Unauthorized(code="unauthorized")
-    return account
 
 
 async def cgi_account(request: Request) -> AccountView:
@@ -47,7 +39,6 @@ async def cgi_account(request: Request) -> AccountView:
     return account
 
 
-ConsoleAccount = Annotated[AccountView, Depends(console_account)]
 CgiAccount = Annotated[AccountView, Depends(cgi_account)]
 
 

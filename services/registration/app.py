@@ -11,13 +11,15 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.messaging.relay import DeliverAfterResponse
 from servicekit.app import ServiceSpec, create_app
 from servicekit.lifecycle import ClockEvent, ClockHookRequest
 from services.registration.accounts import endpoints as accounts
 from services.registration.config import RegistrationSettings
 from services.registration.fixtures import endpoints as fixtures
 from services.registration.models import metadata
-from services.registration.outbox_relay.middleware import DeliverAfterResponse
+from services.registration.outbox_relay.models import PendingMessage
+from services.registration.peers import peers_of
 from services.registration.review import endpoints as review
 from services.registration.review.jobs import approve_due_reviews
 from services.registration.settings import endpoints as settings_endpoints
@@ -58,7 +60,12 @@ def build_app(settings: RegistrationSettings | None = None) -> FastAPI:
             description="开通: registration wizard, review, AppID/AppSecret, access tokens.",
         )
     )
-    app.add_middleware(DeliverAfterResponse, owner=app)
+    app.add_middleware(
+        DeliverAfterResponse,
+        owner=app,
+        model=PendingMessage,
+        messaging=lambda state: peers_of(state).messaging,
+    )
     return app
 
 

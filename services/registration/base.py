@@ -11,4 +11,3 @@ TS = DateTime(timezone=True)
 
 class Base(DeclarativeBase):
     metadata = make_metadata(SCHEMA)
-

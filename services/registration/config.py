@@ -3,10 +3,8 @@ from typing import ClassVar, Self
 from pydantic import model_validator
 from pydantic_settings import SettingsConfigDict
 
+from servicekit.identity import DEFAULT_PROTECTED_NAMES
 from servicekit.settings import ServiceSettings, loopback_url
-
-# R-REG-16: names that may not be used (substring match, case-insensitive). Configurable per deployment.
-DEFAULT_PROTECTED_NAMES = ("微信", "腾讯", "wechat", "weixin", "tencent", "公众平台")
 
 
 class RegistrationSettings(ServiceSettings):

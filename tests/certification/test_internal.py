@@ -35,6 +35,9 @@ class TestRecordCertification:
             "certified_name": None,
             "certification_text": None,
             "certified_at": None,
+            "expires_at": None,
+            "pending": False,
+            "changes_at": None,
         }
 
 

@@ -19,9 +19,7 @@ from tests.e2e.up_process import CLI, Up, spawn
 pytestmark = pytest.mark.e2e
 
 
-def start_up(
-    data_dir: Path, database_url: str, ports: dict[str, int], *, sigint_ignored: bool = False
-) -> Up:
+def start_up(data_dir: Path, database_url: str, ports: dict[str, int], *, sigint_ignored: bool = False) -> Up:
     """`mpsandbox up`; with `sigint_ignored` from a shell that ignores SIGINT, as `make run &` leaves it."""
     env = {k: v for k, v in os.environ.items() if k != "MPSANDBOX_ADMIN_KEY"}
     env.update(
@@ -121,4 +119,3 @@ class TestUp:
         assert_all_gone(children)
         assert_ports_free(ports)
         assert "messaging was killed by SIGKILL; stopping the sandbox" in up.output()
-

@@ -182,7 +182,6 @@ class TestServiceDown:
         for name in ("registration", "certification", "messaging", "database"):
             assert components[name]["status"] == "ok", (name, components[name])
 
-
     def test_a_dead_messaging_is_503_on_the_console_and_system_error_on_cgi(
         self, private_sandbox: Sandbox
     ) -> None:

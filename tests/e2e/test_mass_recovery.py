@@ -40,6 +40,7 @@ def access_token(sandbox: Sandbox, account: dict[str, Any]) -> str:
     with sandbox.client() as http:
         return str(http.get("/cgi-bin/token", params=query).json()["access_token"])
 
+
 LOCK_WAITERS = """
     SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
     WHERE NOT l.granted AND a.datname = current_database()
@@ -104,7 +105,9 @@ class TestFanOutSurvivesAKill:
         assert seeded.status_code == 200, seeded.text
         token = access_token(private_sandbox, account)
         assert private_sandbox.supervisor.database_url is not None
-        database_url = private_sandbox.supervisor.database_url.replace("postgresql+asyncpg://", "postgresql://")
+        database_url = private_sandbox.supervisor.database_url.replace(
+            "postgresql+asyncpg://", "postgresql://"
+        )
 
         msg_id = asyncio.run(kill_mid_fan_out(private_sandbox, token, database_url))
 

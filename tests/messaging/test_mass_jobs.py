@@ -237,4 +237,3 @@ async def until_a_backend_waits_for_a_lock(engine: AsyncEngine, seconds: float =
         while not await conn.scalar(waiting):
             assert asyncio.get_running_loop().time() < deadline, "nothing ever waited for the lock"
             await asyncio.sleep(0.01)
-

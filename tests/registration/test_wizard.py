@@ -299,7 +299,10 @@ class TestReviewDecisions:
     ) -> None:
         op = await operator_in_review(client, messaging)
         review_id = (await client.get("/api/v1/account", headers=op.headers)).json()["review"]["review_id"]
-        assert (await client.post(f"/_sandbox/reviews/{review_id}/reject", json={})).status_code == 422
+        for empty in ({}, {"reason": ""}, {"reason": "   "}):
+            refused = await client.post(f"/_sandbox/reviews/{review_id}/reject", json=empty)
+            assert refused.status_code == 400, refused.text  # SPEC §3.4: 400 without a reason
+            assert refused.json()["error"]["code"] == "reason_required"
         r = await client.post(f"/_sandbox/reviews/{review_id}/reject", json={"reason": "授权运营书未盖章"})
         assert r.status_code == 200
         account = (await client.get("/api/v1/account", headers=op.headers)).json()

@@ -7,6 +7,7 @@ Revision ID: sandbox_0002
 Revises: sandbox_0001
 Create Date: 2026-12-01
 """
+
 from collections.abc import Sequence
 
 from alembic import op

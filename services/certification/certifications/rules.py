@@ -15,14 +15,16 @@ Choices made where SPEC leaves room (documented in docs/rules.md through the tes
 
 from __future__ import annotations
 
+import calendar
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 from servicekit import identity
+from servicekit.clock import SHANGHAI
 from servicekit.errors import BadRequest, RuleError
 from servicekit.text import mainland_mobile
 from servicekit.uploads import MB
@@ -268,3 +270,111 @@ def check_operator_id_number(value: str, today: date) -> str:
 def check_operator_phone(value: str) -> str:
     """R-CER-02 with R-REG-13 (no SMS code is asked again)."""
     return _as_field("operator_phone", identity.check_phone, value)
+
+
+_TEXT_FIELDS = (
+    "institution_name",
+    "office_address",
+    "intro",
+    "certification_reason",
+    "services",
+    "operator_department",
+    "operator_position",
+    "bank_name",
+)
+_OPTIONAL_TEXT_FIELDS = ("tencent_contact", "tencent_contact_department")
+
+
+def check_form(values: dict[str, str], today: date, protected: tuple[str, ...] = ()) -> dict[str, Any]:
+    """R-CER-02: the whole §4.1 form, field by field in the form's order; the first refusal names its
+    field (a missing required field is 400 `missing_field`). Returns the normalised form."""
+    for spec in FIELDS:
+        if spec.required and not (values.get(spec.name) or "").strip():
+            raise _refuse(spec.name, "missing_field", f"请填写{spec.label}")
+    form: dict[str, Any] = {}
+    for spec in FIELDS:
+        name, raw = spec.name, values.get(spec.name)
+        if name in _TEXT_FIELDS:
+            form[name] = check_text(name, raw or "")
+        elif name in _OPTIONAL_TEXT_FIELDS:
+            form[name] = check_optional_text(name, raw)
+        elif name == "institution_nature":
+            form[name] = check_institution_nature((raw or "").strip())
+        elif name == "organization_code":
+            form[name] = check_organization_code(raw or "")
+        elif name == "website":
+            form[name] = check_website(raw)
+        elif name == "headcount":
+            form[name] = check_headcount(raw or "")
+        elif name == "certified_name":
+            form[name] = check_certified_name(raw or "", protected)
+        elif name == "operator_name":
+            form[name] = check_operator_name(raw or "")
+        elif name == "operator_id_number":
+            form[name] = check_operator_id_number(raw or "", today)
+        elif name == "operator_phone":
+            form[name] = check_operator_phone(raw or "")
+        elif name == "office_phone":
+            form[name] = check_office_phone(raw or "")
+        elif name == "contact_email":
+            form[name] = check_contact_email(raw or "")
+        elif name == "bank_account":
+            form[name] = check_bank_account(raw or "")
+        else:  # pragma: no cover - every field of FIELDS has its rule above
+            raise AssertionError(f"no rule for {name}")
+    return form
+
+
+def certification_text(certified_name: str, institution_name: str) -> str:
+    """R-CER-05: `{certified_name}（{institution_name}）`."""
+    return f"{certified_name}（{institution_name}）"
+
+
+VALIDITY_YEARS = 1  # R-CER-07: a certification is valid for one year
+RENEWAL_WINDOW = timedelta(days=90)  # R-CER-07: a renewal may be submitted in the last 90 days
+EXPIRING_NOTICE_DAYS = (90, 30)  # R-CER-07: notices 90 and 30 days before expiry
+
+
+def one_year_after(moment: datetime) -> datetime:
+    """R-CER-07: the same wall time one calendar year later in Asia/Shanghai (29 Feb → 28 Feb)."""
+    local = moment.astimezone(SHANGHAI)
+    year = local.year + VALIDITY_YEARS
+    day = min(local.day, calendar.monthrange(year, local.month)[1])
+    return local.replace(year=year, day=day)
+
+
+def renewal_opens_at(expires_at: datetime) -> datetime:
+    """R-CER-07: the first instant a renewal may be submitted."""
+    return expires_at - RENEWAL_WINDOW
+
+
+def new_expiry(kind: str, approved_at: datetime, old_expiry: datetime | None) -> datetime:
+    """R-CER-07: an initial certification runs one year from its approval; an approved renewal extends
+    the old expiry by one year."""
+    if kind == "renewal" and old_expiry is not None:
+        return one_year_after(old_expiry)
+    return one_year_after(approved_at)
+
+
+PDF_SIGNATURE = b"%PDF-"
+IMAGE_MAX_PIXELS = 40_000_000  # a scan at 600 dpi of an A3 page is about 35 million pixels
+
+
+def file_kind(sniffed: str | None, data: bytes) -> str | None:
+    """R-CER-02: the upload's real type among `FILE_TYPES` ("pdf", "jpg", …), judged from the content,
+    or None. A PDF must start with `%PDF-` (its parsing is the service's, with pypdf)."""
+    if sniffed == "pdf":
+        return "pdf" if data.startswith(PDF_SIGNATURE) else None
+    if sniffed in FILE_TYPES:
+        return sniffed
+    return None
+
+
+CONTENT_TYPES = {
+    "pdf": "application/pdf",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "bmp": "image/bmp",
+}

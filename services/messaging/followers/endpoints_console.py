@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from contracts.registration.identity import ConsoleAccount
 from servicekit.db import SessionDep
-from services.messaging.dependencies import ConsoleAccount, require_approved
+from services.messaging.dependencies import require_approved
 from services.messaging.followers import rules, service
 from services.messaging.followers.schemas import FollowerPage
 

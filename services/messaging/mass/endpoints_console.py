@@ -8,8 +8,9 @@ from fastapi import APIRouter, BackgroundTasks, Request
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from contracts.messaging.schemas import QuotaState
+from contracts.registration.identity import ConsoleAccount
 from servicekit.db import SessionDep
-from services.messaging.dependencies import ConsoleAccount, require_approved
+from services.messaging.dependencies import require_approved
 from services.messaging.followers.rules import TAG_ID_MAX
 from services.messaging.mass import errors, jobs, messages, service
 from services.messaging.mass.messages import Target

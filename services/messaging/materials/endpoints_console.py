@@ -7,11 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
+from contracts.registration.identity import ConsoleAccount
 from servicekit.clock import SHANGHAI
 from servicekit.db import SessionDep
 from servicekit.errors import NotFound
 from servicekit.uploads import read_multipart
-from services.messaging.dependencies import ConsoleAccount, require_approved
+from services.messaging.dependencies import require_approved
 from services.messaging.materials import service
 from services.messaging.materials.models import Material
 from services.messaging.materials.rules import LARGEST_UPLOAD, InvalidMediaType, media_kind, required_file

@@ -10,10 +10,10 @@ from fastapi import APIRouter, BackgroundTasks, Header, Query, Request, Response
 
 from contracts.messaging.client import OUTBOX_PATH
 from contracts.messaging.schemas import Channel, OutboxEntry, OutboxRequest
+from contracts.registration.identity import ConsoleAccount
 from servicekit.context import NAMESPACE_HEADER
 from servicekit.db import SessionDep
 from servicekit.errors import NotFound
-from services.messaging.dependencies import ConsoleAccount
 from services.messaging.outbox import repository, service, smtp
 from services.messaging.outbox.notifier import OutboxNotifier
 from services.messaging.outbox.repository import OutboxFilter

@@ -53,10 +53,14 @@ class ReviewBlock(BaseModel):
 
 
 class CertificationBlock(BaseModel):
+    """R-CER-06: the certification summary (`pending`: an application is in review)."""
+
     certified: bool
     certified_name: str | None
     certification_text: str | None
     certified_at: datetime | None
+    expires_at: datetime | None = None
+    pending: bool = False
 
 
 class NextAllowed(BaseModel):
@@ -97,6 +101,8 @@ class SearchHit(BaseModel):
     name: str | None
     intro: str | None
     certified: bool
+    certified_name: str | None = None
+    certification_text: str | None = None
 
 
 class SearchResult(BaseModel):

@@ -119,6 +119,8 @@ def certification_block(summary: CertificationSummary) -> CertificationBlock:
         certified_name=summary.certified_name,
         certification_text=summary.certification_text,
         certified_at=summary.certified_at,
+        expires_at=summary.expires_at,
+        pending=summary.pending,
     )
 
 
@@ -210,6 +212,8 @@ async def search(session: AsyncSession, *, q: str, namespace: str, peers: Peers)
                 name=a.name,
                 intro=a.intro,
                 certified=a.id in certified and certified[a.id].certified,
+                certified_name=certified[a.id].certified_name if a.id in certified else None,
+                certification_text=certified[a.id].certification_text if a.id in certified else None,
             )
             for a in rows
         ]

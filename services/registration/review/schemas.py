@@ -4,15 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from services.registration.review.models import Review
-
-
-class RejectBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    reason: str = Field(min_length=1, max_length=500)
 
 
 class ReviewOut(BaseModel):
@@ -25,6 +19,10 @@ class ReviewOut(BaseModel):
     deadline: datetime
     decided_at: datetime | None
     reason: str | None
+    # certification reviews only
+    certification_id: str | None = None
+    application_kind: str | None = None
+    certified_name: str | None = None
 
     @classmethod
     def of(cls, review: Review) -> ReviewOut:

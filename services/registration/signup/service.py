@@ -250,14 +250,14 @@ async def refuse_certified_name(
 ) -> None:
     """R-REG-16: duplicate names are allowed, except the name of a certified account (FAQ 8).
 
-    Certification knows no namespaces, so the check spans them all. A holder registration knows to be
-    terminated no longer holds anything (R-DER-04); one it does not know at all still blocks, since
-    certification says the name is taken. Without a certification peer nothing is certified (as in
-    `accounts.service.certification_of`).
+    Certified names are unique per namespace (a namespace is a world of its own), so the account's
+    namespace is asked. A holder registration knows to be terminated no longer holds anything
+    (R-DER-04); one it does not know at all still blocks, since certification says the name is
+    taken. Without a certification peer nothing is certified (as in `accounts.service.certification_of`).
     """
     if certification is None:
         return
-    holder = await certification.by_name(name)
+    holder = await certification.by_name(name, namespace=account.namespace)
     if holder is None or holder.account_id == account.id:
         return
     holder_account = await accounts.get_account(session, holder.account_id)

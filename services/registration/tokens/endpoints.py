@@ -12,7 +12,6 @@ from contracts.registration.schemas import Introspection
 from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
 from servicekit.errors import CgiError, Unauthorized
-from services.registration.accounts.service import view_of
 from services.registration.dependencies import (
     PasswordsDep,
     PeersDep,
@@ -71,8 +70,8 @@ async def introspect_token(
     check = await service.check_token(session, access_token)
     if check.account is None:
         return check.error_body()
-    view = await view_of(check.account, peers)
-    return Introspection(account=view, ttl=check.ttl).model_dump(mode="json")
+    answer = await service.introspection(session, check.account, peers, check.ttl)
+    return answer.model_dump(mode="json")
 
 
 @internal.get(SESSION_INTROSPECT_PATH, response_model=Introspection)
@@ -81,4 +80,4 @@ async def introspect_session(request: Request, session: SessionDep, peers: Peers
     account, ttl = await sessions.session_account(session, bearer_token(request))
     if account.status == "terminated":
         raise Unauthorized("该帐号已被注销", code="account_terminated")
-    return Introspection(account=await view_of(account, peers), ttl=ttl)
+    return await service.introspection(session, account, peers, ttl)

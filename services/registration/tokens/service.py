@@ -8,12 +8,15 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contracts.registration.schemas import Introspection
 from servicekit import clock
 from servicekit.clock import shanghai_date
 from servicekit.errors import CgiError
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
+from services.registration.accounts.service import account_view, certification_of
 from services.registration.credentials import matches, new_access_token, sha256_hex
+from services.registration.peers import Peers
 from services.registration.tokens import repository
 from services.registration.tokens.models import AccessToken
 
@@ -137,3 +140,14 @@ async def check_token(session: AsyncSession, access_token: str | None) -> TokenC
     if now >= end:
         return TokenCheck(None, 0, 42001 if end == row.expires_at else 40001)
     return TokenCheck(account, (end - now).total_seconds(), 0)
+
+
+async def introspection(session: AsyncSession, account: Account, peers: Peers, ttl: float) -> Introspection:
+    """The gateway's answer for a token or session: the account as services see it, and how long the
+    gateway may reuse it — never past the next instant its certification changes by itself (an expiry,
+    an `at_deadline` decision; R-CER-05/07), so capabilities follow at once, old tokens included."""
+    summary = await certification_of(peers.certification, account)
+    if summary.changes_at is not None:
+        now = await clock.now(session, account.namespace)
+        ttl = max(0.0, min(ttl, (summary.changes_at - now).total_seconds()))
+    return Introspection(account=account_view(account, summary.certified), ttl=ttl)

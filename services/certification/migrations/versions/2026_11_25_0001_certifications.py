@@ -4,6 +4,7 @@ Revision ID: certification_0001
 Revises:
 Create Date: 2026-11-25
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa

@@ -4,6 +4,7 @@ Revision ID: messaging_0000
 Revises:
 Create Date: 2026-11-25
 """
+
 from collections.abc import Sequence
 
 from alembic import op

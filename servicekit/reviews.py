@@ -18,3 +18,8 @@ class RejectBody(BaseModel):
         if not reason:
             raise BadRequest("驳回必须填写原因", field="reason", code="reason_required")
         return reason
+
+
+def required_reason(body: RejectBody | None) -> str:
+    """The reason of a reject call whose body may be absent altogether (also 400, not 422)."""
+    return (body or RejectBody()).required_reason()

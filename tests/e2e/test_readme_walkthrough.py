@@ -58,9 +58,10 @@ class TestReadmeWalkthrough:
     def test_the_markers_find_the_curl_walkthrough_the_wizard_and_the_wechatpy_script(self) -> None:
         bash = walkthrough_blocks("bash")
 
-        assert len(bash) == 2
+        assert len(bash) == 3
         assert "/_sandbox/accounts" in bash[0]
         assert "/api/v1/registrations" in bash[1]
+        assert "/api/v1/certifications" in bash[2]
         assert len(walkthrough_blocks("python")) == 1
         assert not any(re.search(r"\|\s*jq\b", block) for block in bash), "a fresh machine has no jq"
 
@@ -81,10 +82,13 @@ class TestReadmeWalkthrough:
             assert admin.get("/_sandbox/clock").json()["offset_seconds"] == pytest.approx(3 * 3600, abs=60)
         with private_sandbox.admin("walkthrough") as admin:
             reviews = admin.get("/_sandbox/reviews", params={"status": "approved"}).json()["items"]
-        assert [review["kind"] for review in reviews] == ["registration"]
+        assert [review["kind"] for review in reviews] == ["registration", "certification"]
         assert '"status":"approved","step":5' in out
         assert '"login_email":"ops@dongcheng.gov.cn"' in out
-        assert re.search(r'\{"appid":"wx[0-9a-f]{16}","secret":"[0-9a-f]{32}"\}\s*$', out), out[-300:]
+        assert re.search(r'\{"appid":"wx[0-9a-f]{16}","secret":"[0-9a-f]{32}"\}', out), out[-300:]
+        assert '"status":"pending","kind":"initial"' in out
+        assert "东城发布（北京市东城区人民政府办公室）" in out
+        assert "advanced_interfaces" in out.splitlines()[-1]
 
     def test_wechatpy_script_runs_as_written(self, private_sandbox: Sandbox, checkout: Path) -> None:
         (checkout / "demo.py").write_text(walkthrough_blocks("python")[0], encoding="utf-8")

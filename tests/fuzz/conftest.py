@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from servicekit.testing import asgi_client, wire_app
+from tests.certification.factories import files, form
 from tests.messaging.factories import account_headers, account_view, registration_peer, seed_followers
 from tests.registration.factories import FakeMessaging, fixture_account, login, registration_settings
 from tests.scheduler.conftest import FakePeer
@@ -50,10 +51,25 @@ async def registration_target(conn: AsyncConnection, stack: AsyncExitStack) -> T
 
 
 async def certification_target(conn: AsyncConnection, stack: AsyncExitStack) -> Target:
+    """An approved account with no application (so an application reaches the field rules), and the
+    real ids of another account's pending application (its review, its files)."""
     from services.certification.app import build_app
 
     client = await stack.enter_async_context(asgi_client(wire_app(build_app(), connection=conn)))
-    return Target(client)
+    other = account_view(account_type="service", certified=False)
+    applied = await client.post(
+        "/api/v1/certifications", data=form("福田发布测试"), files=files(), headers=account_headers(other)
+    )
+    assert applied.status_code == 201, applied.text
+    created = applied.json()
+    account = account_view(account_type="service", certified=False, namespace=other.namespace)
+    known = {
+        "certification_id": created["certification_id"],
+        "review_id": created["review"]["review_id"],
+        "field": "information_form",
+        "account_id": other.account_id,
+    }
+    return Target(client, account_headers(account), known)
 
 
 async def messaging_target(conn: AsyncConnection, stack: AsyncExitStack) -> Target:

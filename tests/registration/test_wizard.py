@@ -299,7 +299,7 @@ class TestReviewDecisions:
     ) -> None:
         op = await operator_in_review(client, messaging)
         review_id = (await client.get("/api/v1/account", headers=op.headers)).json()["review"]["review_id"]
-        for empty in ({}, {"reason": ""}, {"reason": "   "}):
+        for empty in (None, {}, {"reason": ""}, {"reason": "   "}):
             refused = await client.post(f"/_sandbox/reviews/{review_id}/reject", json=empty)
             assert refused.status_code == 400, refused.text  # SPEC §3.4: 400 without a reason
             assert refused.json()["error"]["code"] == "reason_required"

@@ -12,7 +12,7 @@ from contracts.certification.client import REVIEWS_PATH
 from contracts.certification.schemas import CertificationReview, CertificationReviewList
 from contracts.registration.identity import ConsoleAccount
 from servicekit.db import SessionDep
-from servicekit.reviews import RejectBody
+from servicekit.reviews import RejectBody, required_reason
 from servicekit.uploads import read_multipart
 from services.certification.applications import service
 from services.certification.applications.models import Application
@@ -35,6 +35,36 @@ sandbox = APIRouter(prefix="/_sandbox", tags=["sandbox"])
 internal = APIRouter(tags=["internal"])
 
 _FILE_LIMITS = {f.field: rules.FILE_MAX_BYTES for f in rules.FILES}
+# The multipart body, as /docs shows it (the handler streams it itself, to refuse a file over its limit
+# before the rest is read, so FastAPI cannot derive it).
+_APPLY_BODY: dict[str, object] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": [f.name for f in rules.FIELDS if f.required] + [f.field for f in rules.FILES],
+                    "properties": {
+                        **{
+                            f.name: {
+                                "type": "string",
+                                "description": f.label,
+                                **({"enum": [v for v, _ in f.choices]} if f.choices else {}),
+                                **({"maxLength": f.max_length} if f.max_length else {}),
+                            }
+                            for f in rules.FIELDS
+                        },
+                        **{
+                            f.field: {"type": "string", "format": "binary", "description": f.label}
+                            for f in rules.FILES
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 _FEE = Fee(amount=rules.FEE_AMOUNT, currency=rules.FEE_CURRENCY, waived_reason=rules.FEE_WAIVED_REASON)
 
 
@@ -43,7 +73,7 @@ def _settings(request: Request) -> CertificationSettings:
     return settings
 
 
-@console.post("", status_code=201, response_model=ApplicationCreated)
+@console.post("", status_code=201, response_model=ApplicationCreated, openapi_extra=_APPLY_BODY)
 async def apply(request: Request, session: SessionDep, account: ConsoleAccount) -> ApplicationCreated:
     """Apply for certification, or its yearly renewal (R-CER-01..05, R-CER-07): multipart with the §4.1
     fields and the three scans (`application_letter`, `information_form`,
@@ -142,9 +172,11 @@ async def approve_review(review_id: str, session: SessionDep) -> CertificationRe
 
 
 @sandbox.post("/reviews/{review_id}/reject", response_model=CertificationReview)
-async def reject_review(review_id: str, body: RejectBody, session: SessionDep) -> CertificationReview:
+async def reject_review(
+    review_id: str, session: SessionDep, body: RejectBody | None = None
+) -> CertificationReview:
     """Reject a certification review with its mandatory reason (400 `reason_required` without)."""
-    reason = body.required_reason()
+    reason = required_reason(body)
     return _review(await service.decide(session, review_id, approve_it=False, reason=reason))
 
 

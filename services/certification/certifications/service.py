@@ -43,31 +43,40 @@ def recipient(row: Certification | Application) -> Recipient:
     return Recipient(account_id=row.account_id, namespace=row.namespace, email=row.notify_email)
 
 
+class _Clocks:
+    """Each namespace's clock and review policy read once per call (a page of summaries)."""
+
+    def __init__(self, session: AsyncSession, default_policy: str) -> None:
+        self.session = session
+        self.default_policy = default_policy
+        self._now: dict[str, datetime] = {}
+        self._policy: dict[str, str] = {}
+
+    async def now(self, namespace: str) -> datetime:
+        if namespace not in self._now:
+            self._now[namespace] = await clock.now(self.session, namespace)
+        return self._now[namespace]
+
+    async def policy(self, namespace: str) -> str:
+        if namespace not in self._policy:
+            self._policy[namespace] = await clock.review_policy(self.session, namespace, self.default_policy)
+        return self._policy[namespace]
+
+
 async def summary_of(
-    session: AsyncSession,
-    account_id: str,
-    row: Certification | None,
-    pending: Application | None,
-    *,
-    default_policy: str,
+    clocks: _Clocks, account_id: str, row: Certification | None, pending: Application | None
 ) -> CertificationSummary:
     namespace = row.namespace if row is not None else pending.namespace if pending is not None else None
-    now = await clock.now(session, namespace) if namespace is not None else None
-    live = now is not None and is_live(row, now)
+    live = namespace is not None and is_live(row, await clocks.now(namespace))
     changes: list[datetime] = []
     if live and row is not None:
         changes.append(row.expires_at)
-    if (
-        pending is not None
-        and await clock.review_policy(session, pending.namespace, default_policy) == "at_deadline"
-    ):
+    if pending is not None and await clocks.policy(pending.namespace) == "at_deadline":
         changes.append(pending.deadline)
+    changes_at = min(changes, default=None)
     if not live or row is None:
         return CertificationSummary(
-            account_id=account_id,
-            certified=False,
-            pending=pending is not None,
-            changes_at=min(changes, default=None),
+            account_id=account_id, certified=False, pending=pending is not None, changes_at=changes_at
         )
     return CertificationSummary(
         account_id=account_id,
@@ -77,7 +86,7 @@ async def summary_of(
         certified_at=row.certified_at,
         expires_at=row.expires_at,
         pending=pending is not None,
-        changes_at=min(changes, default=None),
+        changes_at=changes_at,
     )
 
 
@@ -86,7 +95,7 @@ async def certification_summary(
 ) -> CertificationSummary:
     row = await repository.get(session, account_id)
     pending = await applications.pending_of(session, account_id)
-    return await summary_of(session, account_id, row, pending, default_policy=default_policy)
+    return await summary_of(_Clocks(session, default_policy), account_id, row, pending)
 
 
 async def certification_summaries(
@@ -94,10 +103,9 @@ async def certification_summaries(
 ) -> list[CertificationSummary]:
     rows = await repository.get_many(session, account_ids)
     pending = await applications.pending_of_many(session, account_ids)
+    clocks = _Clocks(session, default_policy)
     return [
-        await summary_of(
-            session, account_id, rows.get(account_id), pending.get(account_id), default_policy=default_policy
-        )
+        await summary_of(clocks, account_id, rows.get(account_id), pending.get(account_id))
         for account_id in dict.fromkeys(account_ids)
     ]
 
@@ -108,7 +116,7 @@ async def certification_by_name(
     row = await repository.live_by_name(session, namespace, name)
     if row is None:
         raise NotFound("没有已认证的帐号使用该名称", code=NAME_NOT_HELD)
-    return await summary_of(session, row.account_id, row, None, default_policy=default_policy)
+    return await summary_of(_Clocks(session, default_policy), row.account_id, row, None)
 
 
 async def refuse_taken_name(session: AsyncSession, namespace: str, account_id: str, name: str) -> None:

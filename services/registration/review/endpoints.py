@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 
 from servicekit.context import NAMESPACE_HEADER
 from servicekit.db import SessionDep
-from servicekit.reviews import RejectBody
+from servicekit.reviews import RejectBody, required_reason
 from services.registration.dependencies import PeersDep
 from services.registration.review import service
 from services.registration.review.schemas import ReviewList, ReviewOut
@@ -48,6 +48,6 @@ async def approve_review(review_id: str, session: SessionDep) -> ReviewOut:
 
 
 @sandbox.post("/reviews/{review_id}/reject")
-async def reject_review(review_id: str, body: RejectBody, session: SessionDep) -> ReviewOut:
-    reason = body.required_reason()
+async def reject_review(review_id: str, session: SessionDep, body: RejectBody | None = None) -> ReviewOut:
+    reason = required_reason(body)
     return ReviewOut.of(await service.decide(session, review_id, approve_it=False, reason=reason))

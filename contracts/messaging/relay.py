@@ -22,12 +22,12 @@ from sqlalchemy import DateTime, Index, Integer, String, Text, func, select, tex
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Scope
 
 from contracts.messaging.client import MessagingClient
 from contracts.messaging.schemas import Channel, OutboxRequest
+from servicekit.after_commit import AfterCommit
 from servicekit.errors import SandboxError
-from servicekit.logs import log_background_failure
 
 log = logging.getLogger("outbox.relay")
 BATCH = 100
@@ -160,7 +160,7 @@ async def _count_attempt(
     await session.execute(update(model).where(model.id == message_id).values(**values))
 
 
-class DeliverAfterResponse:
+class DeliverAfterResponse(AfterCommit):
     """Deliver pending messages once a mutating request has committed, before its answer goes out.
 
     The unit of work commits when the endpoint returns, before the response starts, so the messages
@@ -177,33 +177,27 @@ class DeliverAfterResponse:
         model: type[PendingMessageColumns],
         messaging: Callable[[Any], MessagingClient | None],
     ) -> None:
-        self.app = app
+        super().__init__(app)
         self.owner = owner
         self.model = model
         self.messaging = messaging
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] in ("GET", "HEAD", "OPTIONS"):
-            await self.app(scope, receive, send)
-            return
-        delivered = False
-
-        async def send_after_delivery(message: Message) -> None:
-            nonlocal delivered
-            if message["type"] == "http.response.start" and not delivered:
-                delivered = True
-                await self._deliver()
-            await send(message)
-
-        await self.app(scope, receive, send_after_delivery)
-        if not delivered:
-            await self._deliver()
-
-    async def _deliver(self) -> None:
+    async def after_commit(self, scope: Scope) -> None:
         maker = getattr(self.owner.state, "sessionmaker", None)
         if maker is None:
             return
-        try:
-            await deliver_pending(maker, self.model, self.messaging(self.owner.state))
-        except Exception:  # delivery must never break the request that already succeeded
-            log_background_failure(log, "outbox delivery failed")
+        await deliver_pending(maker, self.model, self.messaging(self.owner.state))
+
+
+async def deliver_all_pending(
+    maker: async_sessionmaker[AsyncSession],
+    model: type[PendingMessageColumns],
+    messaging: MessagingClient | None,
+) -> int:
+    """`deliver_pending` batch after batch until nothing is left or messaging fails; how many went."""
+    total = 0
+    while True:
+        delivered = await deliver_pending(maker, model, messaging)
+        total += delivered
+        if delivered < BATCH:
+            return total

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from contracts.registration.schemas import AccountView
+from contracts.registration.schemas import AccountView, TerminationBatch, TerminationResults
 from servicekit.http import call_peer, peer_path
 
 ACCOUNT_PATH = "/internal/accounts/{account_id}"
@@ -15,6 +15,8 @@ ACCOUNT_BY_APPID_PATH = "/internal/accounts/by-appid/{appid}"
 TOKEN_INTROSPECT_PATH = "/internal/auth/token"
 # Gateway: console session check (Authorization: Bearer …). 200 with Introspection JSON, or 401.
 SESSION_INTROSPECT_PATH = "/internal/auth/session"
+# Scheduler: terminate a batch of accounts (R-DER-04); idempotent.
+TERMINATIONS_PATH = "/internal/accounts/terminations"
 
 
 class RegistrationClient:
@@ -44,3 +46,14 @@ class RegistrationClient:
         )
         result: dict[str, Any] = response.json()
         return result
+
+    async def terminate(self, batch: TerminationBatch) -> TerminationResults:
+        """R-DER-04: terminate accounts, one answer per item; repeating a batch changes nothing more."""
+        response = await call_peer(
+            self._client,
+            "POST",
+            TERMINATIONS_PATH,
+            service="registration",
+            json=batch.model_dump(mode="json"),
+        )
+        return TerminationResults.model_validate(response.json())

@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 import json
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class AccountView(BaseModel):
@@ -45,3 +46,43 @@ def encode_account_header(view_json: bytes) -> str:
 
 def decode_account_header(value: str) -> AccountView:
     return AccountView.model_validate(json.loads(base64.urlsafe_b64decode(value.encode("ascii"))))
+
+
+# --- deregistration (R-DER-04): the scheduler asks registration to terminate accounts, a batch at a time ---
+
+MAX_TERMINATIONS = 1000
+TerminationOutcome = Literal["terminated", "already_terminated", "refused", "not_found"]
+
+
+class Termination(BaseModel):
+    """Terminate `account_id` at the virtual instant `at` for `reason`, because its cycle of `rule`
+    anchored at `anchor_at` ran out. Registration owns the account and checks the claim: an account
+    approved or logged in after `anchor_at` is not terminated (`refused`): the scheduler had not yet
+    heard of it."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    account_id: str = Field(min_length=1, max_length=40)
+    rule: Literal["R-DER-01", "R-DER-02"]
+    reason: Literal["registration_incomplete", "inactive"]
+    anchor_at: datetime
+    at: datetime
+
+
+class TerminationBatch(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    items: list[Termination] = Field(max_length=MAX_TERMINATIONS)
+
+
+class TerminationResult(BaseModel):
+    """What became of one requested termination; `terminated_at`/`reason` are the account's own."""
+
+    account_id: str
+    outcome: TerminationOutcome
+    terminated_at: datetime | None = None
+    reason: str | None = None
+
+
+class TerminationResults(BaseModel):
+    items: list[TerminationResult]

@@ -81,3 +81,74 @@ class ResetDone(BaseModel):
 
     reset: list[str]
     clocks: Literal["real_time"] = "real_time"
+
+
+# --- deregistration (SPEC §6.2): the lifecycle facts registration relays, and the schedule it reads ---
+
+FactKind = Literal[
+    "signed_up",  # data: {email}
+    "activated",
+    "approved",
+    "login",  # an operator login (R-DER-02: only these count, not API calls)
+    "terminated",  # data: {reason}
+    "login_email",  # data: {email}: the login e-mail changed (R-REG-32)
+    "operator_phone",  # data: {phone}: step 4's operator phone (R-REG-13)
+    "admin_wechat",  # data: {wechat_id}: the administrator WeChat bound (R-DER-03)
+]
+
+# R-DER-01 / R-DER-02: the notice days of each rule; the last one is also the termination.
+NOTICE_DAYS: dict[str, tuple[int, ...]] = {"R-DER-01": (60, 70, 80), "R-DER-02": (180, 190, 200, 210)}
+TERMINATION_REASONS: dict[str, str] = {"R-DER-01": "registration_incomplete", "R-DER-02": "inactive"}
+MAX_FACTS = 1000
+
+
+class LifecycleFact(BaseModel):
+    """One thing that happened to an account, as registration (its owner) recorded it.
+
+    `fact_id` is unique: the scheduler consumes a fact once however often it arrives. `seq` orders
+    facts of one producer (it breaks ties between facts of the same virtual instant); `at` is the
+    virtual time it happened. Facts may arrive late, twice or out of order: the scheduler keeps the
+    first sign-up, activation, approval and termination, the latest login, and the latest contact.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    fact_id: str = Field(min_length=1, max_length=40)
+    seq: int = 0
+    account_id: str = Field(min_length=1, max_length=40)
+    namespace: str = Field(min_length=1, max_length=64)
+    kind: FactKind
+    at: datetime
+    data: dict[str, str | None] = Field(default_factory=dict)
+
+
+class LifecycleFacts(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    facts: list[LifecycleFact] = Field(max_length=MAX_FACTS)
+
+
+class FactsRecorded(BaseModel):
+    accepted: int  # new facts applied now
+    duplicates: int  # facts seen before (a retried delivery)
+
+
+class ScheduledNotice(BaseModel):
+    """A deregistration notice the scheduler has sent: day `day` of `rule`'s cycle anchored at `anchor_at`."""
+
+    rule: str
+    anchor_at: datetime
+    day: int
+    at: datetime
+
+
+class DeregistrationSchedule(BaseModel):
+    """The scheduler's view of one account (R-DER-07): every notice sent, the next due instant."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    account_id: str
+    notices: list[ScheduledNotice] = Field(default_factory=list)
+    next_due_at: datetime | None = None
+    terminated_at: datetime | None = None
+    reason: str | None = None

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from contracts.certification import client as certification
 from contracts.messaging import client as messaging
 from contracts.registration import client as registration
+from contracts.scheduler import client as scheduler
 from servicekit import lifecycle
 from services.certification.app import build_app as build_certification
 from services.messaging.app import build_app as build_messaging
@@ -38,6 +39,10 @@ CALLS: list[tuple[str, str, str]] = [
     ("registration", "GET", registration.ACCOUNT_BY_APPID_PATH),
     ("registration", "GET", registration.TOKEN_INTROSPECT_PATH),
     ("registration", "GET", registration.SESSION_INTROSPECT_PATH),
+    ("registration", "POST", registration.TERMINATIONS_PATH),
+    ("certification", "POST", certification.END_PATH),
+    ("scheduler", "POST", scheduler.FACTS_PATH),
+    ("scheduler", "GET", scheduler.SCHEDULE_PATH),
     *[(name, "POST", lifecycle.CLOCK_HOOK_PATH) for name in PROVIDERS],
     *[(name, "POST", lifecycle.RESET_PATH) for name in PROVIDERS],
     *[(name, "GET", lifecycle.READY_PATH) for name in PROVIDERS],

@@ -129,6 +129,7 @@ PEER_CLIENT_FACTORIES = {
     "services/registration/peers.py",
     "services/messaging/dependencies.py",
     "services/certification/peers.py",
+    "services/scheduler/peers.py",
 }
 
 

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from servicekit.app import ServiceSpec, create_app
 from services.scheduler.clock import endpoints as clock
 from services.scheduler.config import SchedulerSettings
+from services.scheduler.deregistration import endpoints as deregistration
 from services.scheduler.deregistration.service import clock_hook
 from services.scheduler.models import metadata
 from services.scheduler.reset import endpoints as reset
@@ -25,7 +26,7 @@ def build_app(settings: SchedulerSettings | None = None) -> FastAPI:
         ServiceSpec(
             name="scheduler",
             settings=settings or SchedulerSettings(),
-            routers=[clock.router, settings_.router, reset.router],
+            routers=[clock.router, settings_.router, reset.router, deregistration.internal],
             metadata=[metadata],
             migrations_section="scheduler",
             clock_hook=clock_hook,

@@ -1,9 +1,11 @@
 """Calling every service: clock hooks (advance and sweep) and resets.
 
 Hooks run one service at a time in `PEER_SERVICES` order, then the scheduler's own, so a later
-service sees what an earlier one decided (an approval before a deregistration notice). A failing
-service does not stop the others: hooks are idempotent and state-driven, so the failed one catches
-up on the next advance or sweep.
+service sees what an earlier one decided (an approval before a deregistration notice) — registration
+relays its lifecycle facts before its hook answers, so the scheduler's schedule has them all. After
+the own hook has committed, the terminations it decided go to registration and its messages to
+messaging (`deregistration.jobs.deliver`). A failing service does not stop the others: hooks are
+idempotent and state-driven, so the failed one catches up on the next advance or sweep.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from servicekit.lifecycle import (
     ClockHookResponse,
     ResetResponse,
 )
+from services.scheduler.deregistration import jobs as deregistration_jobs
 from services.scheduler.deregistration import service as deregistration
 from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
 
@@ -69,6 +72,7 @@ async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcom
     try:
         async with unit_of_work(runtime.sessionmaker) as session:
             outcome.events.extend(await deregistration.clock_hook(session, request))
+        outcome.events.extend(await deregistration_jobs.deliver(runtime))
     except (SandboxError, SQLAlchemyError) as exc:
         log.warning("own clock hook failed: %s", exc)
         outcome.failures[SELF] = str(exc)

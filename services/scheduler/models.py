@@ -1,8 +1,8 @@
-"""Every table of the scheduler schema, for assembly (app, migrations): imported once, so the metadata
-is complete. The scheduler keeps no tables of its own yet (the clocks live in the sandbox schema);
-deregistration's will be imported here."""
+"""Every table of the scheduler schema, for assembly (app, migrations, reset): imported once, so the
+metadata is complete (the clocks themselves live in the sandbox schema)."""
 
 from services.scheduler.base import SCHEMA, Base
+from services.scheduler.deregistration import models as _deregistration  # noqa: F401
 
 metadata = Base.metadata
 

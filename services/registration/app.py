@@ -3,7 +3,8 @@
 Accounts from sign-up to approval, operator sessions, review, AppID/AppSecret and access tokens, in
 domain packages: accounts/ (the account and its lookups), signup/ (wizard steps 1–5, captchas, SMS
 codes), review/, tokens/ (access tokens, operator sessions, introspection), settings/, fixtures/
-(control-plane accounts), and outbox_relay/ (messages relayed to messaging after commit).
+(control-plane accounts), outbox_relay/ (messages relayed to messaging after commit) and lifecycle/
+(deregistration: the facts relayed to the scheduler after commit, the terminations it asks for).
 """
 
 from __future__ import annotations
@@ -12,11 +13,15 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from contracts.messaging.relay import DeliverAfterResponse
+from contracts.scheduler.relay import DeliverFactsAfterResponse
 from servicekit.app import ServiceSpec, create_app
 from servicekit.lifecycle import ClockEvent, ClockHookRequest
 from services.registration.accounts import endpoints as accounts
 from services.registration.config import RegistrationSettings
 from services.registration.fixtures import endpoints as fixtures
+from services.registration.lifecycle import endpoints as lifecycle
+from services.registration.lifecycle.jobs import end_pending_certifications
+from services.registration.lifecycle.models import LifecycleFact
 from services.registration.models import metadata
 from services.registration.outbox_relay.models import PendingMessage
 from services.registration.peers import peers_of
@@ -32,9 +37,11 @@ def build_app(settings: RegistrationSettings | None = None) -> FastAPI:
     settings = settings or RegistrationSettings()
 
     async def clock_hook(session: AsyncSession, request: ClockHookRequest) -> list[ClockEvent]:
-        """Due transitions up to `to`; undelivered messages go out after commit (DeliverAfterResponse)."""
+        """Due transitions up to `to`; after commit, before the answer, undelivered messages go to
+        messaging and undelivered lifecycle facts to the scheduler, whose own transitions run next."""
         events = await expire_activation_links(session, request)
         events += await approve_due_reviews(session, request, default_policy=settings.review_policy)
+        events += await end_pending_certifications(session, peers_of(app.state).certification)
         return events
 
     app = create_app(
@@ -52,11 +59,12 @@ def build_app(settings: RegistrationSettings | None = None) -> FastAPI:
                 tokens.cgi,
                 accounts.internal,
                 tokens.internal,
+                lifecycle.internal,
             ],
             metadata=[metadata],
             migrations_section="registration",
             clock_hook=clock_hook,
-            peers=("messaging", "certification"),
+            peers=("messaging", "certification", "scheduler"),
             description="开通: registration wizard, review, AppID/AppSecret, access tokens.",
         )
     )
@@ -65,6 +73,12 @@ def build_app(settings: RegistrationSettings | None = None) -> FastAPI:
         owner=app,
         model=PendingMessage,
         messaging=lambda state: peers_of(state).messaging,
+    )
+    app.add_middleware(
+        DeliverFactsAfterResponse,
+        owner=app,
+        model=LifecycleFact,
+        scheduler=lambda state: peers_of(state).scheduler,
     )
     return app
 

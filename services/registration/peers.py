@@ -10,18 +10,21 @@ from starlette.datastructures import State
 
 from contracts.certification.client import CertificationClient
 from contracts.messaging.client import MessagingClient
+from contracts.scheduler.client import SchedulerClient
 
 
 @dataclass(frozen=True)
 class Peers:
     certification: CertificationClient | None
     messaging: MessagingClient | None
+    scheduler: SchedulerClient | None = None
 
 
 def peers_of(state: State) -> Peers:
     raw: dict[str, httpx.AsyncClient] = getattr(state, "peers", {}) or {}
-    certification, messaging = raw.get("certification"), raw.get("messaging")
+    certification, messaging, scheduler = raw.get("certification"), raw.get("messaging"), raw.get("scheduler")
     return Peers(
         certification=CertificationClient(certification) if certification is not None else None,
         messaging=MessagingClient(messaging) if messaging is not None else None,
+        scheduler=SchedulerClient(scheduler) if scheduler is not None else None,
     )

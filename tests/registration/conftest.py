@@ -1,5 +1,5 @@
-"""Registration service tests: the real app in-process, the real certification app as its peer, and a
-recording fake of messaging (httpx.MockTransport) that can be told to fail."""
+"""Registration service tests: the real app in-process, the real certification app as its peer, and
+recording fakes of messaging and the scheduler (httpx.MockTransport) that can be told to fail."""
 
 from __future__ import annotations
 
@@ -12,12 +12,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from servicekit.testing import asgi_client, wire_app
 from services.certification.app import build_app as build_certification
 from services.registration.app import build_app
-from tests.registration.factories import FakeMessaging, registration_settings
+from tests.registration.factories import FakeMessaging, FakeScheduler, registration_settings
 
 
 @pytest.fixture
 def messaging() -> FakeMessaging:
     return FakeMessaging()
+
+
+@pytest.fixture
+def scheduler() -> FakeScheduler:
+    return FakeScheduler()
 
 
 @pytest.fixture
@@ -28,7 +33,10 @@ def certification_calls() -> list[str]:
 
 @pytest.fixture
 async def client(
-    db_conn: AsyncConnection, messaging: FakeMessaging, certification_calls: list[str]
+    db_conn: AsyncConnection,
+    messaging: FakeMessaging,
+    scheduler: FakeScheduler,
+    certification_calls: list[str],
 ) -> AsyncIterator[httpx.AsyncClient]:
     certification = wire_app(build_certification(), connection=db_conn)
 
@@ -42,11 +50,12 @@ async def client(
             event_hooks={"request": [record]},
         ) as cert,
         httpx.AsyncClient(transport=httpx.MockTransport(messaging.handler), base_url="http://msg") as msg,
+        httpx.AsyncClient(transport=httpx.MockTransport(scheduler.handler), base_url="http://sched") as sched,
     ):
         app = wire_app(
             build_app(registration_settings()),
             connection=db_conn,
-            peers={"certification": cert, "messaging": msg},
+            peers={"certification": cert, "messaging": msg, "scheduler": sched},
         )
         async with asgi_client(app) as c:
             yield c

@@ -51,6 +51,43 @@ class FakeMessaging:
         return [m for m in self.sent if m["kind"] == kind and (to is None or m["to"] == to)]
 
 
+@dataclass
+class FakeScheduler:
+    """Records the lifecycle facts relayed to it (idempotent by fact id) and answers schedules from
+    `schedules`; `down` makes it refuse connections."""
+
+    facts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    schedules: dict[str, dict[str, Any]] = field(default_factory=dict)
+    down: bool = False
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        if request.url.path == "/internal/lifecycle-facts":
+            incoming = json.loads(request.content)["facts"]
+            fresh = [f for f in incoming if f["fact_id"] not in self.facts]
+            self.facts.update({f["fact_id"]: f for f in fresh})
+            return httpx.Response(
+                200, json={"accepted": len(fresh), "duplicates": len(incoming) - len(fresh)}
+            )
+        if request.url.path.startswith("/internal/deregistration/accounts/"):
+            account_id = request.url.path.rsplit("/", 1)[-1]
+            if account_id in self.schedules:
+                return httpx.Response(200, json=self.schedules[account_id])
+            return httpx.Response(404, json={"error": {"code": "schedule_not_found", "message": "none"}})
+        return httpx.Response(404, json={"error": {"code": "not_found", "message": "no"}})
+
+    def of(self, account_id: str) -> list[tuple[str, dict[str, Any]]]:
+        """(kind, data) of the account's facts, in the order they were recorded (seq)."""
+        mine = sorted(
+            (f for f in self.facts.values() if f["account_id"] == account_id), key=lambda f: f["seq"]
+        )
+        return [(f["kind"], f["data"]) for f in mine]
+
+    def kinds(self, account_id: str) -> list[str]:
+        return [kind for kind, _ in self.of(account_id)]
+
+
 def registration_settings(**overrides: Any) -> RegistrationSettings:
     return RegistrationSettings(**{**FAST_ARGON2, "review_policy": "manual", **overrides})
 

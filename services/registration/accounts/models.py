@@ -20,6 +20,21 @@ class Account(Base):
             unique=True,
             postgresql_where=text("status <> 'terminated'"),
         ),
+        # R-REG-32 / R-DER-04: a WeChat ID belongs to at most one non-terminated account.
+        Index(
+            "uq_accounts_live_wechat_id",
+            text("lower(wechat_id)"),
+            unique=True,
+            postgresql_where=text("status <> 'terminated'"),
+        ),
+        # R-CER-08: terminated accounts whose certification registration has not yet ended (retried).
+        Index(
+            "ix_accounts_certification_to_end",
+            "id",
+            postgresql_where=text(
+                "status = 'terminated' AND appid IS NOT NULL AND certification_ended_at IS NULL"
+            ),
+        ),
         Index("ix_accounts_operator_id_number", "operator_id_number"),
         Index("ix_accounts_operator_phone", "operator_phone"),
         Index("ix_accounts_status_namespace", "status", "namespace"),
@@ -56,7 +71,9 @@ class Account(Base):
     original_id: Mapped[str | None] = mapped_column(String(15), unique=True)
     approved_at: Mapped[datetime | None] = mapped_column(TS)
 
-    wechat_id: Mapped[str | None] = mapped_column(String(20), unique=True)
+    wechat_id: Mapped[str | None] = mapped_column(String(20))
+    # R-DER-03 / FAQ 17: the administrator's WeChat, where deregistration notices also go.
+    admin_wechat: Mapped[str | None] = mapped_column(String(20))
     login_email_changed_at: Mapped[datetime | None] = mapped_column(TS)
     avatar_changed_at: Mapped[datetime | None] = mapped_column(TS)
     last_login_at: Mapped[datetime | None] = mapped_column(TS)
@@ -67,6 +84,8 @@ class Account(Base):
 
     terminated_at: Mapped[datetime | None] = mapped_column(TS)
     termination_reason: Mapped[str | None] = mapped_column(Text)
+    # R-CER-08: when certification confirmed the end of a terminated account's certification.
+    certification_ended_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class Document(Base):

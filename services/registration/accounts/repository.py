@@ -147,5 +147,8 @@ async def account_page(
 
 
 async def wechat_id_taken(session: AsyncSession, wechat_id: str) -> bool:
-    found = await session.scalar(select(Account.id).where(func.lower(Account.wechat_id) == wechat_id.lower()))
+    """R-REG-32 / R-DER-04: held by a live account (a terminated one's WeChat ID is free again)."""
+    found = await session.scalar(
+        select(Account.id).where(func.lower(Account.wechat_id) == wechat_id.lower(), LIVE).limit(1)
+    )
     return found is not None

@@ -63,6 +63,26 @@ class CertificationBlock(BaseModel):
     pending: bool = False
 
 
+class NoticeSent(BaseModel):
+    day: int
+    at: datetime
+
+
+class LifecycleBlock(BaseModel):
+    """R-DER-07: the deregistration rule the account is under (R-DER-01 until approved, then R-DER-02),
+    the anchor of its current cycle, the notices of that cycle already sent and the next one, and how
+    it ended. `schedule_known` is false when the scheduler could not be asked (`notices_sent` is then
+    empty and `next_notice_at` the cycle's first notice)."""
+
+    rule: str | None
+    anchor_at: datetime | None
+    next_notice_at: datetime | None
+    notices_sent: list[NoticeSent]
+    terminated_at: datetime | None
+    reason: str | None
+    schedule_known: bool = True
+
+
 class NextAllowed(BaseModel):
     login_email: datetime | None
     avatar: datetime | None
@@ -89,8 +109,10 @@ class AccountDetail(BaseModel):
     last_login_at: datetime | None
     registration_expires_at: datetime | None
     deregistration_due_at: datetime | None
+    lifecycle: LifecycleBlock
     login_email: str
     wechat_id: str | None
+    admin_wechat: str | None
     next_allowed_at: NextAllowed
     terminated_at: datetime | None
     termination_reason: str | None

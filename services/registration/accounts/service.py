@@ -17,6 +17,7 @@ from services.registration.accounts.schemas import (
     AccountDetail,
     CertificationBlock,
     DocumentOut,
+    LifecycleBlock,
     NextAllowed,
     ProfileOut,
     RegionOut,
@@ -25,6 +26,7 @@ from services.registration.accounts.schemas import (
     SearchResult,
     SubjectOut,
 )
+from services.registration.lifecycle.service import lifecycle_of
 from services.registration.peers import Peers
 from services.registration.review import repository as reviews
 from services.registration.review.models import Review
@@ -55,7 +57,7 @@ def account_view(account: Account, certified: bool) -> AccountView:
         capabilities=capabilities(account.type, certified, account.status),
         login_email=account.email,
         phone=account.operator_phone,
-        operator_wechat=None,
+        operator_wechat=account.admin_wechat,
         terminated_at=account.terminated_at,
     )
 
@@ -131,6 +133,7 @@ def account_detail(
     certification: CertificationSummary,
     documents: dict[str, Document],
     next_allowed_at: NextAllowed,
+    lifecycle: LifecycleBlock,
 ) -> AccountDetail:
     """`GET /api/v1/account`: every field of SPEC §7.1."""
     return AccountDetail(
@@ -173,8 +176,10 @@ def account_detail(
         last_login_at=account.last_login_at,
         registration_expires_at=registration_expires_at(account),
         deregistration_due_at=deregistration_due_at(account),
+        lifecycle=lifecycle,
         login_email=account.email,
         wechat_id=account.wechat_id,
+        admin_wechat=account.admin_wechat,
         next_allowed_at=next_allowed_at,
         terminated_at=account.terminated_at,
         termination_reason=account.termination_reason,
@@ -196,6 +201,7 @@ async def detail(session: AsyncSession, account: Account, peers: Peers) -> Accou
             login_email=next_allowed(account.login_email_changed_at),
             avatar=next_allowed(account.avatar_changed_at),
         ),
+        lifecycle=await lifecycle_of(account, peers.scheduler),
     )
 
 

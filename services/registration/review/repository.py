@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit import clock
 from services.registration.accounts.models import Account
+from services.registration.lifecycle.models import LifecycleFact
 from services.registration.outbox_relay.models import PendingMessage
 from services.registration.review.models import Review
 
@@ -63,7 +64,7 @@ async def approve_due(
     The due accounts are locked first, in id order (the review lock order; two hooks over the same
     rows queue instead of deadlocking); a review decided meanwhile is no longer pending when its
     update runs, so it is skipped rather than decided twice. Each approval writes its notice in the
-    same statement set (INSERT … SELECT).
+    same statement set (INSERT … SELECT), and the fact the scheduler needs.
     """
     ns = clock.namespaces
     policy = func.coalesce(
@@ -142,6 +143,19 @@ async def approve_due(
                 literal("公众号信息登记审核通过"),
                 func.concat("你的公众号“", Account.name, "”信息登记审核已通过，可以正常使用微信公众平台。"),
                 func.jsonb_build_object("appid", Account.appid),
+                Account.approved_at,
+            ).where(Account.id.in_(ids), Account.status == "approved"),
+        )
+    )
+    # R-DER-01 ends and R-DER-02 starts: the scheduler hears of each approval (relayed after commit).
+    await session.execute(
+        insert(LifecycleFact).from_select(
+            ["id", "account_id", "namespace", "kind", "at"],
+            select(
+                func.concat("fct_", func.substr(rand, 1, 24)),
+                Account.id,
+                Account.namespace,
+                literal("approved"),
                 Account.approved_at,
             ).where(Account.id.in_(ids), Account.status == "approved"),
         )

@@ -27,6 +27,7 @@ from servicekit.workdays import end_of_nth_working_day
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.credentials import new_app_secret, new_appid, new_id, new_original_id, sha256_hex
+from services.registration.lifecycle.service import record_fact
 from services.registration.outbox_relay import service as outbox
 from services.registration.review import repository
 from services.registration.review.models import Review
@@ -74,6 +75,7 @@ async def approve(
     account.appid = account.appid or new_appid()
     account.original_id = account.original_id or new_original_id()
     account.secret_hash = sha256_hex(secret)
+    record_fact(session, account, "approved", now)  # R-DER-01 ends, R-DER-02 starts
     outbox.enqueue(
         session,
         account,

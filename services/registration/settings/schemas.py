@@ -14,6 +14,18 @@ class SettingsBody(BaseModel):
     login_email: str | None = Field(default=None, max_length=254)
 
 
+class AdminWechatBody(BaseModel):
+    """`PUT /api/v1/account/admin-wechat`: the administrator's 微信号 (R-DER-03, FAQ 17)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    wechat_id: str = Field(max_length=64)
+
+
+class AdminWechatOut(BaseModel):
+    admin_wechat: str | None
+
+
 class LoginEmailNextAllowed(BaseModel):
     login_email: datetime | None
 

@@ -16,8 +16,15 @@ from services.registration.accounts.documents import image_format, store_documen
 from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email, next_allowed
 from services.registration.credentials import new_app_secret, sha256_hex
+from services.registration.lifecycle.service import record_fact
 from services.registration.rules import AVATAR_FORMATS, check_wechat_id
-from services.registration.settings.schemas import AvatarOut, LoginEmailNextAllowed, SecretOut, SettingsOut
+from services.registration.settings.schemas import (
+    AdminWechatOut,
+    AvatarOut,
+    LoginEmailNextAllowed,
+    SecretOut,
+    SettingsOut,
+)
 
 
 def _approved(account: Account) -> None:
@@ -61,6 +68,7 @@ async def update_settings(
             _once_a_month("登录邮箱", account.login_email_changed_at, now, "login_email")
             await claim_email(session, address, now=now, field="login_email")
             account.email, account.login_email_changed_at = address, now
+            record_fact(session, account, "login_email", now, email=address)  # R-DER-03: notices follow
     try:
         await session.flush()
     except IntegrityError:
@@ -70,6 +78,24 @@ async def update_settings(
         login_email=account.email,
         next_allowed_at=LoginEmailNextAllowed(login_email=next_allowed(account.login_email_changed_at)),
     )
+
+
+async def bind_admin_wechat(session: AsyncSession, account: Account, wechat_id: str | None) -> AdminWechatOut:
+    """R-DER-03 / FAQ 17: bind (or, with None, unbind) the administrator WeChat that deregistration
+    notices also go to. Any live account may bind one, during registration too (R-DER-01 notices);
+    the 微信号 rules of R-REG-32 apply, a bad one is 400 naming `wechat_id`."""
+    value = None
+    if wechat_id is not None:
+        try:
+            value = check_wechat_id(wechat_id)
+        except RuleError as exc:
+            raise exc.refusal() from None
+    if value != account.admin_wechat:
+        now = await clock.now(session, account.namespace)
+        account.admin_wechat = value
+        record_fact(session, account, "admin_wechat", now, wechat_id=value)
+        await session.flush()
+    return AdminWechatOut(admin_wechat=account.admin_wechat)
 
 
 async def update_avatar(session: AsyncSession, account: Account, upload: UploadedFile | None) -> AvatarOut:

@@ -16,6 +16,7 @@ from services.registration.accounts.models import Account
 from services.registration.accounts.service import claim_email
 from services.registration.credentials import Passwords, new_id, new_token, sha256_hex
 from services.registration.errors import email_address
+from services.registration.lifecycle.service import record_fact
 from services.registration.outbox_relay import service as outbox
 from services.registration.rules import check_password
 from services.registration.signup import captcha, repository
@@ -97,6 +98,7 @@ async def register(
         await session.flush()
     except IntegrityError:
         raise Conflict("该邮箱已被占用", field="email", code="email_taken") from None
+    record_fact(session, account, "signed_up", now, email=account.email)
     await _send_activation(session, account, now=now, base_url=base_url, is_resend=False)
     return Registered(
         account_id=account.id, status=account.status, activation_expires_at=account.activation_expires_at
@@ -123,6 +125,7 @@ async def activate(session: AsyncSession, *, token: str) -> Activated:
         )
     row.used_at = now
     account.status, account.activated_at = "activated", now
+    record_fact(session, account, "activated", now)
     await session.flush()
     return Activated(account_id=account.id, status=account.status)
 

@@ -19,6 +19,7 @@ from services.registration.accounts import repository as accounts
 from services.registration.accounts.documents import image_format, store_document
 from services.registration.accounts.models import Account
 from services.registration.credentials import new_id, new_sms_code, sha256_hex
+from services.registration.lifecycle.service import record_fact
 from services.registration.outbox_relay import service as outbox
 from services.registration.review import service as review_service
 from services.registration.rules import (
@@ -195,6 +196,7 @@ async def submit_subject(session: AsyncSession, account: Account, form: SubjectF
         phone,
     )
     account.subject_submitted_at = now
+    record_fact(session, account, "operator_phone", now, phone=phone)  # R-DER-03: where SMS notices go
     for kind, (fmt, upload) in (("authorization_letter", letter), ("operator_photo", photo)):
         await store_document(session, account.id, kind, fmt, upload, now=now)
     await session.flush()

@@ -13,6 +13,7 @@ from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
 from services.registration.credentials import Passwords, new_token, sha256_hex
 from services.registration.errors import email_address, terminated_error
+from services.registration.lifecycle.service import record_fact
 from services.registration.tokens import repository
 from services.registration.tokens.models import OperatorSession
 from services.registration.tokens.schemas import SessionOut
@@ -66,6 +67,7 @@ async def login(session: AsyncSession, *, email: str, password: str, passwords: 
         )
     )
     account.last_login_at = now
+    record_fact(session, account, "login", now)  # R-DER-02: a new cycle, even with the scheduler down
     await session.flush()
     return SessionOut(token=token, expires_at=now + SESSION_LIFETIME, account_id=account.id)
 

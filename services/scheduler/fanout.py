@@ -34,11 +34,22 @@ from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_wor
 log = logging.getLogger("scheduler.fanout")
 
 
+# The most rounds one advance is split into (see `run_clock_hooks`).
+MAX_ROUNDS = 16
+
+
 @dataclass
 class Outcome:
     reached: list[str] = field(default_factory=list)
     failures: dict[str, str] = field(default_factory=dict)
     events: list[ClockEvent] = field(default_factory=list)
+
+    def absorb(self, other: Outcome) -> None:
+        """Another round's outcome: a service failing in any round has failed."""
+        self.reached += [name for name in other.reached if name not in self.reached]
+        self.failures.update(other.failures)
+        self.reached = [name for name in self.reached if name not in self.failures]
+        self.events += other.events
 
 
 def _moment(event: ClockEvent) -> datetime:
@@ -57,7 +68,44 @@ async def _post(runtime: Runtime, name: str, path: str, body: dict[str, object] 
 
 
 async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcome:
-    """Every service's clock hook for one interval; events merged in time order (R-CLK-02)."""
+    """Every service's clock hook for one interval; events merged in time order (R-CLK-02).
+
+    An advance of one namespace stops at each instant inside it where a deregistration cycle ends,
+    and runs every service's hooks up to there first: a termination is then in place before anything
+    later in the interval happens (a review decided after the day-80 termination finds it cancelled;
+    a terminated account's certification ends with it instead of lapsing later). At most
+    `MAX_ROUNDS` stops; the rest of a very busy interval runs as one round.
+    """
+    if request.namespace is None or request.from_ is None or request.to is None:
+        outcome = await _run_round(runtime, request)
+    else:
+        outcome, start = Outcome(), request.from_
+        for round_number in range(1, MAX_ROUNDS + 1):
+            end = request.to
+            if round_number < MAX_ROUNDS:
+                end = await _next_stop(runtime, request.namespace, start, request.to) or request.to
+            part = await _run_round(
+                runtime, ClockHookRequest(namespace=request.namespace, from_=start, to=end)
+            )
+            outcome.absorb(part)
+            if end >= request.to:
+                break
+            start = end
+    outcome.events.sort(key=_moment)
+    return outcome
+
+
+async def _next_stop(runtime: Runtime, namespace: str, start: datetime, to: datetime) -> datetime | None:
+    try:
+        async with unit_of_work(runtime.sessionmaker) as session:
+            return await deregistration.next_termination(session, namespace, after=start, before=to)
+    except SQLAlchemyError as exc:  # no stop: the round covers the whole interval
+        log.warning("next termination unknown: %s", exc)
+        return None
+
+
+async def _run_round(runtime: Runtime, request: ClockHookRequest) -> Outcome:
+    """Every peer's hook, then the scheduler's own and its deliveries (after its commit)."""
     outcome = Outcome()
     body = request.model_dump(mode="json", by_alias=True)
     for name in PEER_SERVICES:
@@ -78,7 +126,6 @@ async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcom
         outcome.failures[SELF] = str(exc)
     else:
         outcome.reached.append(SELF)
-    outcome.events.sort(key=_moment)
     return outcome
 
 

@@ -36,11 +36,13 @@ class FakeRegistration:
     verdict: str = "terminated"
     batches: list[list[dict[str, Any]]] = field(default_factory=list)
     terminated: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hooks: list[dict[str, Any]] = field(default_factory=list)
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if self.down:
             raise httpx.ConnectError("connection refused", request=request)
         if request.url.path == CLOCK_HOOK_PATH:
+            self.hooks.append(json.loads(request.content))
             return httpx.Response(200, json={"events": []})
         if request.url.path == RESET_PATH:
             return httpx.Response(200, json={"service": "registration", "tables": 1})

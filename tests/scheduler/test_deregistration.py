@@ -281,11 +281,40 @@ class TestTerminationDelivery:
         ]
         pending = await db_conn.scalar(
             text(
-                "SELECT count(*) FROM scheduler.terminations WHERE acknowledged_at IS NULL AND account_id = :a"
+                "SELECT count(*) FROM scheduler.terminations"
+                " WHERE acknowledged_at IS NULL AND account_id = :a"
             ),
             {"a": account},
         )
         assert pending == 0
+
+
+@pytest.mark.rule("R-CLK-02", "R-DER-04")
+class TestAdvanceStopsAtTerminations:
+    async def test_every_service_runs_up_to_a_termination_before_what_follows_it(self, wired: Wired) -> None:
+        first, second = new_account_id(), new_account_id()
+        await send_facts(wired.app, *signed_up(first, T0, NS), *signed_up(second, T0 + 5 * DAY, NS))
+
+        answer = await advance(wired, days=100)
+
+        intervals = [
+            (datetime.fromisoformat(h["from"]), datetime.fromisoformat(h["to"]))
+            for h in wired.registration.hooks
+        ]
+        assert intervals == [
+            (T0, T0 + 80 * DAY),
+            (T0 + 80 * DAY, T0 + 85 * DAY),
+            (T0 + 85 * DAY, T0 + 100 * DAY),
+        ]
+        ends = [e for e in answer["events"] if e["kind"] == "account_terminated"]
+        assert [e["account_id"] for e in ends] == [first, second]
+
+    async def test_an_advance_without_terminations_is_one_round(self, wired: Wired) -> None:
+        await send_facts(wired.app, *signed_up(new_account_id(), T0, NS))
+
+        await advance(wired, days=79)
+
+        assert len(wired.registration.hooks) == 1
 
 
 @pytest.mark.rule("R-DER-07")

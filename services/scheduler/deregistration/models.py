@@ -13,8 +13,10 @@ TS = DateTime(timezone=True)
 
 
 class DeregistrationAccount(Base):
-    """An account as the lifecycle facts describe it, and the next instant a step of its schedule is
-    due (`next_due_at`, null when none is: not activated, terminated, or every step performed)."""
+    """An account as the lifecycle facts describe it, the next instant a step of its schedule is due
+    (`next_due_at`, null when none is: not activated, terminated, or every step performed) and the
+    instant its current cycle ends in termination (`terminates_at`: where an advance stops, so every
+    service sees the termination before what follows it)."""
 
     __tablename__ = "deregistration_accounts"
     __table_args__ = (
@@ -26,6 +28,12 @@ class DeregistrationAccount(Base):
             "namespace",
             "next_due_at",
             postgresql_where=text("next_due_at IS NOT NULL"),
+        ),
+        Index(
+            "ix_deregistration_accounts_namespace_terminates",
+            "namespace",
+            "terminates_at",
+            postgresql_where=text("terminates_at IS NOT NULL"),
         ),
     )
 
@@ -48,6 +56,7 @@ class DeregistrationAccount(Base):
     wechat_at: Mapped[datetime | None] = mapped_column(TS)
     wechat_seq: Mapped[int | None] = mapped_column(BigInteger)
     next_due_at: Mapped[datetime | None] = mapped_column(TS)
+    terminates_at: Mapped[datetime | None] = mapped_column(TS)
 
 
 class ReceivedFact(Base):

@@ -66,8 +66,10 @@ RULE_PARAMS = {
 }
 
 REFRESH_DUE = f"""
-WITH due AS (SELECT st.account_id, min(st.at) AS at FROM ({STEPS}) AS st GROUP BY st.account_id)
-UPDATE scheduler.deregistration_accounts t SET next_due_at = due.at
+WITH due AS (
+    SELECT st.account_id, min(st.at) AS at, min(st.at) FILTER (WHERE st.final) AS ends_at
+    FROM ({STEPS}) AS st GROUP BY st.account_id)
+UPDATE scheduler.deregistration_accounts t SET next_due_at = due.at, terminates_at = due.ends_at
 FROM unnest(CAST(:ids AS text[])) AS i(account_id) LEFT JOIN due ON due.account_id = i.account_id
 WHERE t.account_id = i.account_id
 """
@@ -172,6 +174,19 @@ async def latest_clock(session: AsyncSession) -> datetime:
     return moment
 
 
+async def next_termination(
+    session: AsyncSession, *, namespace: str, after: datetime, before: datetime
+) -> datetime | None:
+    """The earliest instant strictly inside (after, before) at which a cycle of `namespace` ends."""
+    t = DeregistrationAccount
+    found: datetime | None = await session.scalar(
+        select(func.min(t.terminates_at)).where(
+            t.namespace == namespace, t.terminates_at > after, t.terminates_at < before
+        )
+    )
+    return found
+
+
 async def lock_due(
     session: AsyncSession, *, namespace: str | None, to: datetime, limit: int
 ) -> Sequence[Row[Any]]:
@@ -250,7 +265,7 @@ async def mark_terminated(session: AsyncSession, ended: Sequence[tuple[str, date
             """UPDATE scheduler.deregistration_accounts t
                SET terminated_at = least(t.terminated_at, e.at),
                    termination_reason = coalesce(t.termination_reason, e.reason),
-                   next_due_at = NULL
+                   next_due_at = NULL, terminates_at = NULL
                FROM unnest(CAST(:ids AS text[]), CAST(:ats AS timestamptz[]), CAST(:reasons AS text[]))
                     AS e(account_id, at, reason)
                WHERE t.account_id = e.account_id"""

@@ -13,6 +13,7 @@ registration's schema.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row
@@ -124,6 +125,13 @@ async def clock_hook(session: AsyncSession, payload: ClockHookRequest) -> list[C
     for transition in TRANSITIONS:
         events.extend(await transition(session, payload))
     return events
+
+
+async def next_termination(
+    session: AsyncSession, namespace: str, *, after: datetime, before: datetime
+) -> datetime | None:
+    """Where an advance of `namespace` over (after, before) must stop for a termination (R-CLK-02)."""
+    return await repository.next_termination(session, namespace=namespace, after=after, before=before)
 
 
 async def record_facts(session: AsyncSession, facts: Sequence[LifecycleFact]) -> FactsRecorded:

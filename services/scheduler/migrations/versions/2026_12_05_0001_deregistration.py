@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("wechat_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("wechat_seq", sa.BigInteger(), nullable=True),
         sa.Column("next_due_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("terminates_at", sa.DateTime(timezone=True), nullable=True),
         sa.PrimaryKeyConstraint("account_id", name=op.f("pk_deregistration_accounts")),
         schema="scheduler",
     )
@@ -56,6 +57,14 @@ def upgrade() -> None:
         unique=False,
         schema="scheduler",
         postgresql_where=sa.text("next_due_at IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_deregistration_accounts_namespace_terminates",
+        "deregistration_accounts",
+        ["namespace", "terminates_at"],
+        unique=False,
+        schema="scheduler",
+        postgresql_where=sa.text("terminates_at IS NOT NULL"),
     )
     op.create_table(
         "deregistration_notices",
@@ -156,6 +165,12 @@ def downgrade() -> None:
     )
     op.drop_table("pending_messages", schema="scheduler")
     op.drop_table("deregistration_notices", schema="scheduler")
+    op.drop_index(
+        "ix_deregistration_accounts_namespace_terminates",
+        table_name="deregistration_accounts",
+        schema="scheduler",
+        postgresql_where=sa.text("terminates_at IS NOT NULL"),
+    )
     op.drop_index(
         "ix_deregistration_accounts_namespace_due",
         table_name="deregistration_accounts",

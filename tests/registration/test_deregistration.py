@@ -236,6 +236,19 @@ class TestTermination:
         )
         assert scheduler.of(account["account_id"])[-1] == ("terminated", {"reason": "inactive"})
 
+    async def test_the_gateway_may_not_reuse_an_account_past_its_deregistration_instant(
+        self, client: httpx.AsyncClient, db_conn: AsyncConnection
+    ) -> None:
+        await set_clock(db_conn, T0)
+        idle = T0 - 210 * DAY + timedelta(seconds=30)
+        account = await fixture_account(client, last_login_at=idle.isoformat())
+        token = (await request_token(client, account)).json()["access_token"]
+
+        answer = (await client.get("/internal/auth/token", params={"access_token": token})).json()
+
+        assert answer["account"]["status"] == "approved"
+        assert answer["ttl"] == pytest.approx(30)
+
     async def test_a_pending_review_is_cancelled_and_the_email_freed(
         self, client: httpx.AsyncClient, messaging: FakeMessaging, db_conn: AsyncConnection
     ) -> None:

@@ -14,7 +14,12 @@ from servicekit.clock import shanghai_date
 from servicekit.errors import CgiError
 from services.registration.accounts import repository as accounts
 from services.registration.accounts.models import Account
-from services.registration.accounts.service import account_view, certification_of
+from services.registration.accounts.service import (
+    account_view,
+    certification_of,
+    deregistration_due_at,
+    registration_expires_at,
+)
 from services.registration.credentials import matches, new_access_token, sha256_hex
 from services.registration.peers import Peers
 from services.registration.tokens import repository
@@ -145,9 +150,16 @@ async def check_token(session: AsyncSession, access_token: str | None) -> TokenC
 async def introspection(session: AsyncSession, account: Account, peers: Peers, ttl: float) -> Introspection:
     """The gateway's answer for a token or session: the account as services see it, and how long the
     gateway may reuse it — never past the next instant its certification changes by itself (an expiry,
-    an `at_deadline` decision; R-CER-05/07), so capabilities follow at once, old tokens included."""
+    an `at_deadline` decision; R-CER-05/07), so capabilities follow at once, old tokens included; nor
+    past the instant its deregistration falls due (R-DER-04), after which nothing is cached until the
+    sweep has terminated it."""
     summary = await certification_of(peers.certification, account)
-    if summary.changes_at is not None:
+    changes = [
+        moment
+        for moment in (summary.changes_at, deregistration_due_at(account), registration_expires_at(account))
+        if moment is not None
+    ]
+    if changes:
         now = await clock.now(session, account.namespace)
-        ttl = max(0.0, min(ttl, (summary.changes_at - now).total_seconds()))
+        ttl = max(0.0, min(ttl, (min(changes) - now).total_seconds()))
     return Introspection(account=account_view(account, summary.certified), ttl=ttl)

@@ -8,19 +8,15 @@ for the interval, as the scheduler would. Notices are read where the service wri
 
 from __future__ import annotations
 
-import io
 import random
-import struct
 import uuid
-import zlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 import pytest
-from PIL import Image, ImageFile
-from pypdf import PdfWriter
+from PIL import ImageFile
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
@@ -29,21 +25,29 @@ from contracts.registration.schemas import AccountView, encode_account_header
 from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.context import ACCOUNT_HEADER
-from servicekit.identity import id_check_char
 from servicekit.testing import asgi_client, wire_app
 from servicekit.uploads import MB
 from servicekit.workdays import end_of_nth_working_day
 from services.certification.app import build_app
 from services.certification.applications.models import Application
 from services.certification.notices.models import PendingMessage
+from tests.certification.factories import (
+    FIRST17,
+    OPERATOR_ID,
+    PNG_SIGNATURE,
+    bmp_of_exactly,
+    files,
+    form,
+    half,
+    image_bytes,
+    pdf_bytes,
+    png_declaring,
+)
 
 # Monday 2 March 2026, 10:00 in Beijing: no holiday within the next weeks.
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=SHANGHAI)
-FIRST17 = "11010519900307123"
-OPERATOR_ID = FIRST17 + id_check_char(FIRST17)
 WRONG_CHECK_ID = FIRST17 + ("1" if OPERATOR_ID[-1] == "0" else "0")
 FILE_FIELDS = ("application_letter", "information_form", "organization_code_certificate")
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 GARBAGE = random.Random(3).randbytes(400)
 SPEC_CREATED_FIELDS = {"certification_id", "status", "kind", "fee", "review", "submitted_at"}
 
@@ -71,86 +75,6 @@ def account_view(*, status: str, namespace: str | None) -> AccountView:
 def account_headers(account: AccountView) -> dict[str, str]:
     """The header the gateway adds once it has resolved the console session."""
     return {ACCOUNT_HEADER: encode_account_header(account.model_dump_json().encode())}
-
-
-# --- real files, built offline ---------------------------------------------------------------------
-
-
-def pdf_bytes() -> bytes:
-    writer = PdfWriter()
-    writer.add_blank_page(width=595, height=842)
-    buffer = io.BytesIO()
-    writer.write(buffer)
-    return buffer.getvalue()
-
-
-def image_bytes(fmt: str = "PNG", size: tuple[int, int] = (40, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (200, 30, 30)).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
-def half(data: bytes) -> bytes:
-    return data[: len(data) // 2]
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A valid, all-black 1-bit greyscale PNG of `width` × `height`, compressed row by row: a few kB
-    declaring a huge picture (a decompression bomb)."""
-    row = b"\x00" + bytes((width + 7) // 8)
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return PNG_SIGNATURE + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
-
-
-def bmp_of_exactly(size: int) -> bytes:
-    """A real BMP padded with trailing bytes (which readers ignore) to exactly `size` bytes."""
-    data = image_bytes("BMP", (1000, 1000))
-    assert len(data) <= size
-    return data + bytes(size - len(data))
-
-
-def files(**overrides: tuple[str, bytes, str] | None) -> dict[str, tuple[str, bytes, str]]:
-    """The three scans; `field=None` leaves one out, `field=(name, data, type)` replaces it."""
-    chosen: dict[str, tuple[str, bytes, str] | None] = {
-        "application_letter": ("公函.pdf", pdf_bytes(), "application/pdf"),
-        "information_form": ("申请信息表.png", image_bytes("PNG"), "image/png"),
-        "organization_code_certificate": ("代码证.jpg", image_bytes("JPEG"), "image/jpeg"),
-        **overrides,
-    }
-    return {k: v for k, v in chosen.items() if v is not None}
-
-
-def form(**overrides: str | None) -> dict[str, str]:
-    """A complete, valid §4.1 form; `field=None` leaves one out."""
-    chosen: dict[str, str | None] = {
-        "institution_name": "北京市东城区人民政府办公室",
-        "institution_nature": "government_agency",
-        "organization_code": "12345678-8",
-        "website": "https://www.bjdch.gov.cn",
-        "office_address": "北京市东城区钱粮胡同3号",
-        "headcount": "120",
-        "intro": "负责东城区政府日常政务工作",
-        "certified_name": "东城政务发布",
-        "certification_reason": "发布政务信息，提供便民服务",
-        "services": "政务公开、办事指南、便民查询",
-        "operator_name": "张三",
-        "operator_department": "信息中心",
-        "operator_position": "科员",
-        "operator_id_number": OPERATOR_ID,
-        "operator_phone": "13800138000",
-        "office_phone": "010-64012345转123",
-        "contact_email": "office@bjdch.gov.cn",
-        "bank_name": "中国工商银行北京东城支行",
-        "bank_account": "0200 0012 3456 7890",
-        **overrides,
-    }
-    return {k: v for k, v in chosen.items() if v is not None}
 
 
 def when(value: str) -> datetime:
@@ -958,6 +882,28 @@ class TestValidity:
             ("certification_expired", "email", None, expires),
             ("certification_expired", "notification", None, expires),
         ]
+
+    @pytest.mark.rule("R-CLK-03")
+    async def test_the_periodic_sweep_brings_each_namespace_up_to_its_own_clock(self, sb: Sandbox) -> None:
+        early, late = await sb.account(), await sb.account()
+        early_expiry = when((await sb.certified(early))["expires_at"])
+        late_expiry = when((await sb.certified(late))["expires_at"])
+        await sb.set_clock(early.namespace, early_expiry + timedelta(days=1))  # past its expiry
+        await sb.set_clock(late.namespace, late_expiry - timedelta(days=60))  # only past the 90-day mark
+
+        response = await sb.client.post("/internal/clock-hook", json={})  # the sweep: namespace None
+        assert response.status_code == 200, response.text
+        events = response.json()["events"]
+
+        mine = {a.account_id: [(e["kind"], when(e["at"])) for e in events if e["account_id"] == a.account_id]
+                for a in (early, late)}  # fmt: skip
+        assert mine[early.account_id] == [
+            ("certification_expiring", early_expiry - timedelta(days=90)),
+            ("certification_expiring", early_expiry - timedelta(days=30)),
+            ("certification_expired", early_expiry),
+        ]
+        assert mine[late.account_id] == [("certification_expiring", late_expiry - timedelta(days=90))]
+        assert (await sb.summary(late.account_id))["certified"] is True
 
     async def test_delivering_the_same_interval_twice_adds_nothing(self, sb: Sandbox) -> None:
         account = await sb.account()

@@ -46,7 +46,7 @@ class Operator:
 
     def apply(self, name: str, **changes: str) -> httpx.Response:
         with self.sandbox.client(headers=self.headers) as c:
-            return c.post("/api/v1/certifications", data=form(name, **changes), files=files())
+            return c.post("/api/v1/certifications", data=form(certified_name=name, **changes), files=files())
 
     def get(self, path: str) -> httpx.Response:
         with self.sandbox.client(headers=self.headers) as c:
@@ -125,7 +125,7 @@ class TestApplyReviewCertify:
         block = account["certification"]
         assert block["certified"] is True
         assert block["certified_name"] == name
-        assert block["certification_text"] == f"{name}（北京市东城区人民政府）"
+        assert block["certification_text"] == f"{name}（北京市东城区人民政府办公室）"
         assert block["pending"] is False
         assert at(block["expires_at"]) - at(block["certified_at"]) in (
             timedelta(days=365),
@@ -180,7 +180,7 @@ class TestApplyReviewCertify:
             "application_letter": ("big.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024), "application/pdf"),
         }
         with sandbox.client(headers=op.headers) as c:
-            refused = c.post("/api/v1/certifications", data=form(unique_name()), files=big)
+            refused = c.post("/api/v1/certifications", data=form(certified_name=unique_name()), files=big)
         assert refused.status_code == 413, refused.text
         assert op.get("/api/v1/certifications").json()["items"] == []
 

@@ -7,8 +7,6 @@ The field-by-field rules are in test_certification_rules.py; here the form is ch
 from __future__ import annotations
 
 import io
-import struct
-import zlib
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -20,6 +18,7 @@ from servicekit.errors import BadRequest
 from servicekit.identity import id_check_char
 from servicekit.uploads import decodes_as_image
 from services.certification.certifications import rules
+from tests.certification.factories import image_bytes, png_declaring
 
 TODAY = date(2026, 3, 2)
 FIRST17 = "11010519900307123"
@@ -249,31 +248,12 @@ class TestValidity:
 # --- R-CER-02: files by content ---------------------------------------------------------------------
 
 
-def image_bytes(fmt: str, size: tuple[int, int] = (40, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (10, 120, 60)).save(buffer, format=fmt)
-    return buffer.getvalue()
-
-
 def noise_png(size: tuple[int, int]) -> bytes:
     """Incompressible pixels, so cutting the file loses image data, not just its end marker."""
     pixels = bytes((x * 7919 + x // 3) % 251 for x in range(size[0] * size[1] * 3))
     buffer = io.BytesIO()
     Image.frombytes("RGB", size, pixels).save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def _chunk(kind: bytes, data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-
-def png_declaring(width: int, height: int) -> bytes:
-    """A valid all-black 1-bit PNG of `width` × `height`: a few kB declaring a huge picture."""
-    row = b"\x00" + bytes((width + 7) // 8)
-    packer = zlib.compressobj(9)
-    idat = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"IDAT", idat) + _chunk(b"IEND", b"")
 
 
 @pytest.mark.rule("R-CER-02")

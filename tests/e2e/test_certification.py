@@ -4,6 +4,7 @@ concurrency, capabilities for old tokens (wechatpy), the yearly lifecycle on the
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -256,6 +257,21 @@ class TestCapabilitiesFollowTheCertification:
             client.user.get_followers()
         assert lapsed.value.errcode == 48001
         assert client.access_token == fresh
+
+    def test_on_the_running_clock_the_lapse_reaches_a_cached_token_at_expiry_not_at_the_next_sweep(
+        self, sandbox: Sandbox, unique_namespace: str
+    ) -> None:
+        op = certified_operator(sandbox, unique_namespace, unique_name())
+        client = SandboxWeChatClient(sandbox.url, op.account["appid"], op.account["secret"])
+        expires_at = at(op.certification()["expires_at"])
+        advance(sandbox, unique_namespace, to=(expires_at - timedelta(seconds=3)).isoformat())
+        assert client.user.get_followers()["total"] == 0  # the gateway now holds this token's answer
+
+        time.sleep(3.5)  # the sandbox clock runs on past expires_at; the sweep comes only every 30 s
+
+        with pytest.raises(WeChatClientException) as lapsed:
+            client.user.get_followers()
+        assert lapsed.value.errcode == 48001
 
 
 @pytest.mark.rule("R-CER-05")

@@ -41,6 +41,9 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.exceptions.PostgresConnectionError,
     asyncpg.exceptions.ConnectionDoesNotExistError,
 )
+# Waits before retrying a connect the server refused as full (53300 "too many connections"): about
+# 5 s in all, then 503 `database_unavailable` — never a 500.
+CROWDED_RETRY_WAITS = (0.05, 0.1, 0.2, 0.4, 0.8, 1.5, 2.0)
 # A pooled connection unused for longer than this is pinged before it is handed out (see below).
 IDLE_PING_SECONDS = 5.0
 _RETURNED_AT = "mpsandbox_returned_at"
@@ -76,10 +79,18 @@ def make_engine(
     cargs, cparams = connect_args(url)
 
     async def connect() -> asyncpg.Connection:
-        try:
-            return await asyncpg.connect(*cargs, **cparams)
-        except UNREACHABLE as error:
-            raise DatabaseUnavailable() from error
+        for wait in (*CROWDED_RETRY_WAITS, None):
+            try:
+                return await asyncpg.connect(*cargs, **cparams)
+            except UNREACHABLE as error:
+                raise DatabaseUnavailable() from error
+            except asyncpg.exceptions.TooManyConnectionsError as error:
+                # The server (or the database's CONNECTION LIMIT) is full for a moment — another
+                # process's burst, a psql session: wait for a slot rather than fail the request.
+                if wait is None:
+                    raise DatabaseUnavailable() from error
+                await asyncio.sleep(wait)
+        raise AssertionError("unreachable")
 
     engine = create_async_engine(url, pool_size=pool_size, max_overflow=0, async_creator=connect)
     _ping_when_idle(engine, idle_ping_seconds)

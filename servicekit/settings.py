@@ -96,7 +96,11 @@ class ServiceSettings(CommonSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(default=0, ge=0, le=65535)
-    db_pool_size: int = 20  # the most connections a service holds (servicekit.db.make_engine)
+    # The most connections a service's engine holds (servicekit.db.make_engine). All processes together
+    # must stay under PostgreSQL's max_connections (100 by default, 3 reserved): registration 20,
+    # certification 12, messaging 20 (+10 hot reads, +1 LISTEN), scheduler 15 = 78, leaving room for
+    # psql, migrations and tests. A full server is waited for briefly, then 503, never a 500.
+    db_pool_size: int = 20
 
     @model_validator(mode="after")
     def _own_port(self) -> Self:

@@ -220,7 +220,7 @@ def _opens_as_image(data: bytes) -> bool:
     try:
         with Image.open(io.BytesIO(data)) as image:
             image.verify()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return False
     return True
 
@@ -235,7 +235,7 @@ def decodes_as_image(data: bytes, *, max_pixels: int) -> bool:
             if width * height > max_pixels:
                 return False
             image.load()
-    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         return False
     return True
 

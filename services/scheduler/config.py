@@ -9,6 +9,7 @@ class SchedulerSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="MPSANDBOX_SCHEDULER_", extra="ignore")
 
     service_name: ClassVar[str] = "scheduler"
+    db_pool_size: int = 15  # the connection budget: see servicekit.settings.ServiceSettings
     # R-CLK-03: at least every minute while the real clock runs.
     sweep_interval_seconds: float = 30.0
     sweep_enabled: bool = True

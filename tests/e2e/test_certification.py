@@ -4,6 +4,7 @@ concurrency, capabilities for old tokens (wechatpy), the yearly lifecycle on the
 from __future__ import annotations
 
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -46,7 +47,7 @@ class Operator:
 
     def apply(self, name: str, **changes: str) -> httpx.Response:
         with self.sandbox.client(headers=self.headers) as c:
-            return c.post("/api/v1/certifications", data=form(name, **changes), files=files())
+            return c.post("/api/v1/certifications", data=form(certified_name=name, **changes), files=files())
 
     def get(self, path: str) -> httpx.Response:
         with self.sandbox.client(headers=self.headers) as c:
@@ -136,7 +137,7 @@ class TestApplyReviewCertify:
         block = account["certification"]
         assert block["certified"] is True
         assert block["certified_name"] == name
-        assert block["certification_text"] == f"{name}（北京市东城区人民政府）"
+        assert block["certification_text"] == f"{name}（北京市东城区人民政府办公室）"
         assert block["pending"] is False
         assert at(block["expires_at"]) - at(block["certified_at"]) in (
             timedelta(days=365),
@@ -191,7 +192,7 @@ class TestApplyReviewCertify:
             "application_letter": ("big.pdf", b"%PDF-1.4\n" + b"0" * (50 * 1024 * 1024), "application/pdf"),
         }
         with sandbox.client(headers=op.headers) as c:
-            refused = c.post("/api/v1/certifications", data=form(unique_name()), files=big)
+            refused = c.post("/api/v1/certifications", data=form(certified_name=unique_name()), files=big)
         assert refused.status_code == 413, refused.text
         assert op.get("/api/v1/certifications").json()["items"] == []
 
@@ -268,6 +269,22 @@ class TestCapabilitiesFollowTheCertification:
             client.user.get_followers()
         assert lapsed.value.errcode == 48001
         assert client.access_token == fresh
+
+    def test_on_the_running_clock_the_lapse_reaches_a_cached_token_at_expiry_not_at_the_next_sweep(
+        self, sandbox: Sandbox, unique_namespace: str
+    ) -> None:
+        op = certified_operator(sandbox, unique_namespace, unique_name())
+        client = SandboxWeChatClient(sandbox.url, op.account["appid"], op.account["secret"])
+        expires_at = at(op.certification()["expires_at"])
+        stay_active(sandbox, unique_namespace, op)
+        advance(sandbox, unique_namespace, to=(expires_at - timedelta(seconds=3)).isoformat())
+        assert client.user.get_followers()["total"] == 0  # the gateway now holds this token's answer
+
+        time.sleep(3.5)  # the sandbox clock runs on past expires_at; the sweep comes only every 30 s
+
+        with pytest.raises(WeChatClientException) as lapsed:
+            client.user.get_followers()
+        assert lapsed.value.errcode == 48001
 
 
 @pytest.mark.rule("R-CER-05")

@@ -58,7 +58,10 @@ async def certification_target(conn: AsyncConnection, stack: AsyncExitStack) -> 
     client = await stack.enter_async_context(asgi_client(wire_app(build_app(), connection=conn)))
     other = account_view(account_type="service", certified=False)
     applied = await client.post(
-        "/api/v1/certifications", data=form("福田发布测试"), files=files(), headers=account_headers(other)
+        "/api/v1/certifications",
+        data=form(certified_name="福田发布测试"),
+        files=files(),
+        headers=account_headers(other),
     )
     assert applied.status_code == 201, applied.text
     created = applied.json()

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
-from sqlalchemy import text
+from sqlalchemy import make_url, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from servicekit import db
 from servicekit.app import bad_value_errcode
 from servicekit.db import make_engine, make_sessionmaker
+from servicekit.errors import DatabaseUnavailable
 from servicekit.reads import PoolReader
 from servicekit.settings import to_asyncpg_url
 from servicekit.testing import engine_reader, joined_reader, rolled_back
@@ -199,3 +202,47 @@ class TestTestReaders:
                 seen = await conn.fetchval("SELECT count(*) FROM t_read")
 
         assert seen == 1  # the test's uncommitted row, read on the same connection
+
+
+@pytest.fixture
+async def crowded_role(database_url: str) -> AsyncIterator[str]:
+    """A database URL for a role allowed one connection at a time (53300 "too many connections")."""
+    admin = await asyncpg.connect(database_url.replace("postgresql+asyncpg://", "postgresql://"))
+    role = f"crowded_{uuid.uuid4().hex[:8]}"
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 1")
+        url = make_url(to_asyncpg_url(database_url)).set(username=role, password=None)
+        yield url.render_as_string(hide_password=False)
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()
+
+
+class TestFullServer:
+    """PostgreSQL refusing a connection because it is full is a wait, then 503 — never a 500."""
+
+    async def test_a_full_server_is_waited_for(self, crowded_role: str, engines: list[AsyncEngine]) -> None:
+        holder = await asyncpg.connect(crowded_role.replace("postgresql+asyncpg://", "postgresql://"))
+        engine = make_engine(crowded_role, pool_size=1)
+        engines.append(engine)
+
+        async def release_soon() -> None:
+            await asyncio.sleep(0.3)
+            await holder.close()
+
+        release = asyncio.create_task(release_soon())
+        assert await backend_pid(engine) > 0  # connected once the slot was free
+        await release
+
+    async def test_a_server_that_stays_full_is_503(
+        self, crowded_role: str, engines: list[AsyncEngine], monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        monkeypatch.setattr(db, "CROWDED_RETRY_WAITS", (0.01, 0.02))
+        holder = await asyncpg.connect(crowded_role.replace("postgresql+asyncpg://", "postgresql://"))
+        try:
+            engine = make_engine(crowded_role, pool_size=1)
+            engines.append(engine)
+            with pytest.raises(DatabaseUnavailable):
+                await backend_pid(engine)
+        finally:
+            await holder.close()

@@ -78,12 +78,13 @@ async def apply(request: Request, session: SessionDep, account: ConsoleAccount) 
     """Apply for certification, or its yearly renewal (R-CER-01..05, R-CER-07): multipart with the §4.1
     fields and the three scans (`application_letter`, `information_form`,
     `organization_code_certificate`: jpg/png/gif/bmp or PDF, each ≤ 5 MiB, judged by content)."""
-    service.refuse_state(account)  # before the body is read: a refused account uploads nothing
+    admitted = await service.admit(session, account)  # 403 / 409 before the body is read
     body = await read_multipart(request, file_limits=_FILE_LIMITS, default_file_limit=rules.FILE_MAX_BYTES)
     settings = _settings(request)
     submitted = await service.apply(
         session,
         account,
+        admitted,
         body,
         default_policy=settings.review_policy,
         protected_names=settings.protected_names,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import defer
 
@@ -98,8 +98,9 @@ async def lock_due(
     manual decision under way decides that one), in deadline order.
 
     Left for a later pass: an application whose account still holds a certification expiring before
-    the deadline (that lapse comes first, R-CLK-02), and one whose name another account's active
-    certification holds (it stays pending; the reviewer must reject it, R-CER-04)."""
+    the deadline (that lapse comes first, R-CLK-02). Left to the reviewer for good (R-CER-04: it stays
+    pending, the reviewer must reject it): one whose name another account held at its deadline — still
+    held now (it may lapse later, but the deadline has passed) or held across the deadline."""
     ns = clock.namespaces
     policy = func.coalesce(
         select(ns.c.review_policy).where(ns.c.namespace == Application.namespace).scalar_subquery(),
@@ -123,8 +124,13 @@ async def lock_due(
             and_(
                 other.c.namespace == Application.namespace,
                 other.c.certified_name == Application.certified_name,
-                other.c.status == ACTIVE,
                 other.c.account_id != Application.account_id,
+                or_(
+                    other.c.status == ACTIVE,
+                    and_(
+                        other.c.certified_at <= Application.deadline, other.c.ended_at > Application.deadline
+                    ),
+                ),
             )
         )
         .exists(),

@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from contracts.certification.client import REVIEW_ID_PREFIX
 from contracts.registration.schemas import AccountView
 from servicekit import clock
-from servicekit.errors import Conflict, Forbidden, NotFound, SandboxError, UnsupportedMediaType
+from servicekit.errors import BadRequest, Conflict, Forbidden, NotFound, UnsupportedMediaType
 from servicekit.uploads import MultipartBody, UploadedFile, decodes_as_image, sniff
 from servicekit.workdays import end_of_nth_working_day
 from services.certification.applications import repository
@@ -60,7 +60,7 @@ async def check_file(field: str, upload: UploadedFile | None) -> tuple[str, Uplo
     bomb) or a PDF that starts with `%PDF-` and parses. 400 when missing, 415 otherwise."""
     if upload is None or upload.size == 0:
         label = next(f.label for f in rules.FILES if f.field == field)
-        raise SandboxError(f"请上传{label}", field=field, code="missing_file", status=400)
+        raise BadRequest(f"请上传{label}", field=field, code="missing_file")
     kind = rules.file_kind(sniff(upload.data), upload.data)
     ok = kind is not None and await run_in_threadpool(
         _pdf_parses if kind == "pdf" else lambda d: decodes_as_image(d, max_pixels=rules.IMAGE_MAX_PIXELS),
@@ -103,19 +103,32 @@ async def application_kind(session: AsyncSession, account: AccountView, now: dat
     return "renewal"
 
 
+@dataclass(frozen=True)
+class Admissible:
+    """What `admit` found before the body is read: when, and which kind of application."""
+
+    now: datetime
+    kind: str
+
+
+async def admit(session: AsyncSession, account: AccountView) -> Admissible:
+    """R-CER-01 / R-CER-07, before a byte of the body is read: a refused account uploads nothing."""
+    refuse_state(account)
+    now = await clock.now(session, account.namespace)
+    return Admissible(now, await application_kind(session, account, now))
+
+
 async def apply(
     session: AsyncSession,
     account: AccountView,
+    admitted: Admissible,
     body: MultipartBody,
     *,
     default_policy: str,
     protected_names: tuple[str, ...],
 ) -> Submitted:
-    """R-CER-01..05: check the state, every field and file, the name; open the review."""
-    refuse_state(account)
-    namespace = account.namespace
-    now = await clock.now(session, namespace)
-    kind = await application_kind(session, account, now)
+    """R-CER-01..05: every field and file, the name; open the review (the state was `admit`ted)."""
+    namespace, now, kind = account.namespace, admitted.now, admitted.kind
     form = rules.check_form(body.fields, clock.shanghai_date(now).date(), protected_names)
     files = [await check_file(f.field, body.files.get(f.field)) for f in rules.FILES]
     await granted.refuse_taken_name(session, namespace, account.account_id, form["certified_name"])

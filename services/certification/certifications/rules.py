@@ -350,9 +350,12 @@ def renewal_opens_at(expires_at: datetime) -> datetime:
 
 def new_expiry(kind: str, approved_at: datetime, old_expiry: datetime | None) -> datetime:
     """R-CER-07: an initial certification runs one year from its approval; an approved renewal extends
-    the old expiry by one year."""
+    the old expiry by one year — unless even that has passed when it is approved (a renewal left
+    pending past it), which then runs one year from its approval like an initial one."""
     if kind == "renewal" and old_expiry is not None:
-        return one_year_after(old_expiry)
+        extended = one_year_after(old_expiry)
+        if extended > approved_at:
+            return extended
     return one_year_after(approved_at)
 
 

@@ -124,6 +124,20 @@ class TestRecordMessage:
         assert sms.json()["data"]["code"] == "482913"
         assert email.json()["data"] == {"link": "https://mp.example/activate?token=t0k3n", "token": "t0k3n"}
 
+    async def test_a_notice_by_sms_gets_no_code_from_its_dates(self, client: httpx.AsyncClient) -> None:
+        notice = await client.post(
+            OUTBOX_PATH,
+            json=message(
+                channel="sms",
+                to="13800138000",
+                kind="deregistration_notice",
+                body="你的公众号将于2027年05月20日 10:00被终止使用",
+                data={"rule": "R-DER-02", "day": 180},
+            ),
+        )
+
+        assert notice.json()["data"] == {"rule": "R-DER-02", "day": 180}
+
     async def test_unknown_channel_is_refused_and_records_nothing(
         self, client: httpx.AsyncClient, db_conn: AsyncConnection
     ) -> None:

@@ -20,6 +20,7 @@ from services.messaging.outbox.schemas import NotificationCentre, NotificationVi
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
 _CODE = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
+SMS_CODE_KIND = "sms_code"
 # Column widths: longer values are refused as input errors instead of failing in the database.
 MAX_LENGTHS = {"to": 320, "kind": 64, "account_id": 64, "namespace": 64}
 
@@ -39,11 +40,12 @@ def recipient_key(to: str) -> str:
     return mainland_mobile(to) or to
 
 
-def parsed_data(channel: str, body: str, data: dict[str, Any]) -> dict[str, Any]:
+def parsed_data(channel: str, kind: str, body: str, data: dict[str, Any]) -> dict[str, Any]:
     """The caller's `data`, completed from the body when a sender did not pass the parsed fields.
 
     Testers read the activation link and token, the SMS code and the notice day from `data`
-    (SPEC §7.1); filling them from the text keeps that true whatever the sender passed.
+    (SPEC §7.1); filling them from the text keeps that true whatever the sender passed. Only a
+    verification SMS (`sms_code`) holds a code: the digits of another text (a notice's date) are not one.
     """
     result = dict(data)
     if "link" not in result and (url := _URL.search(body)):
@@ -52,7 +54,7 @@ def parsed_data(channel: str, body: str, data: dict[str, Any]) -> dict[str, Any]
         tokens = parse_qs(urlsplit(result["link"]).query).get("token")
         if tokens:
             result["token"] = tokens[0]
-    if channel == "sms" and "code" not in result and (code := _CODE.search(body)):
+    if channel == "sms" and kind == SMS_CODE_KIND and "code" not in result and (code := _CODE.search(body)):
         result["code"] = code.group(1)
     return result
 
@@ -93,7 +95,7 @@ async def record(
         "kind": message.kind,
         "subject": message.subject,
         "body": message.body,
-        "data": parsed_data(message.channel, message.body, message.data),
+        "data": parsed_data(message.channel, message.kind, message.body, message.data),
         "account_id": message.account_id,
         "namespace": message.namespace,
         "created_at": created_at,

@@ -123,6 +123,42 @@ class TestDay80:
         assert again.sign_up().status_code == 201  # the e-mail is free again (R-REG-01)
 
 
+@pytest.mark.rule("R-DER-01", "R-CLK-02")
+class TestDay80InReview:
+    def test_a_review_still_pending_on_day_80_is_cancelled_not_approved_at_its_later_deadline(
+        self, sandbox: Sandbox, unique_namespace: str
+    ) -> None:
+        op = Operator(sandbox, unique_namespace, unique_email(), mobile_phone(), resident_id_number())
+        op.set_review_policy("at_deadline")
+        assert op.sign_up().status_code == 201
+        assert op.activate(op.activation_token()).status_code == 200
+        op.log_in()
+        signed_up = datetime.fromisoformat(op.account()["created_at"])
+        advance(sandbox, unique_namespace, days=75)
+        op.log_in()
+        op.choose_type("service")
+        assert op.submit_subject().status_code == 200
+        deadline = datetime.fromisoformat(
+            op.submit_profile("东城发布" + op.account_id[-6:])["review"]["deadline"]
+        )
+        assert deadline > signed_up + 80 * DAY
+
+        events = advance(sandbox, unique_namespace, days=20)  # past day 80 and past the deadline
+
+        mine = [
+            (e["kind"], datetime.fromisoformat(e["at"])) for e in events if e["account_id"] == op.account_id
+        ]
+        assert ("account_terminated", signed_up + 80 * DAY) in mine
+        assert "registration_approved" not in [kind for kind, _ in mine]
+        with op.admin() as admin:
+            reviews = admin.get("/_sandbox/reviews", params={"kind": "registration"}).json()["items"]
+        assert [
+            (r["status"], datetime.fromisoformat(r["decided_at"]))
+            for r in reviews
+            if r["account_id"] == op.account_id
+        ] == [("cancelled", signed_up + 80 * DAY)]
+
+
 @pytest.mark.rule("R-DER-02", "R-DER-03", "R-DER-04", "R-DER-07", "R-CLK-02")
 class TestDay210:
     def test_a_login_on_day_150_moves_the_end_and_the_next_cycle_ends_inactive(

@@ -164,9 +164,9 @@ async def lifecycle_of(account: Account, scheduler: SchedulerClient | None) -> L
         approved_at=account.approved_at,
         last_login_at=account.last_login_at,
     )
-    known = False
+    known = rule is None  # no rule applies: nothing to ask
     sent: list[NoticeSent] = []
-    if scheduler is not None:
+    if scheduler is not None and rule is not None:
         try:
             schedule = await scheduler.schedule(account.id)
         except SandboxError as exc:

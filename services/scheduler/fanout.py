@@ -99,7 +99,7 @@ async def _next_stop(runtime: Runtime, namespace: str, start: datetime, to: date
     try:
         async with unit_of_work(runtime.sessionmaker) as session:
             return await deregistration.next_termination(session, namespace, after=start, before=to)
-    except SQLAlchemyError as exc:  # no stop: the round covers the whole interval
+    except (SandboxError, SQLAlchemyError) as exc:  # no stop: the round covers the whole interval
         log.warning("next termination unknown: %s", exc)
         return None
 

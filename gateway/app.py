@@ -140,10 +140,13 @@ class Gateway:
             authorization = incoming.authorization
             if authorization is not None and authorization[:7].lower() == b"bearer ":
                 try:
-                    account = (await self.auth.check_session(authorization, rid)).account
+                    session = await self.auth.check_session(authorization, rid)
                 except UpstreamError as exc:
                     log.warning("session check failed: %s", exc)
                     return await send_json(send, 503, exc.body or unavailable_body(REGISTRATION), rid)
+                if session.relay is not None:
+                    return await send_json(send, session.status, session.relay, rid)
+                account = session.account
             if method == "DELETE" and path.startswith(LOGOUT_PREFIX):
                 on_answer = self.auth.invalidate
             elif method not in SAFE_METHODS and path.startswith(CERTIFICATION_PREFIX):

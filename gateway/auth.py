@@ -25,10 +25,12 @@ _SESSION_PATH = SESSION_INTROSPECT_PATH.encode()
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """`account` is the X-Sandbox-Account value; `relay` a WeChat error body to return verbatim."""
+    """`account` is the X-Sandbox-Account value; `relay` an error body to return verbatim, with
+    `status` (a WeChat body with 200; a terminated account's session with 410, R-DER-04)."""
 
     account: bytes | None = None
     relay: bytes | None = None
+    status: int = 200
 
 
 ANONYMOUS = Verdict()
@@ -84,7 +86,8 @@ class Authenticator:
         return self.cache.get(key) or await self._lookup(key, path, [(b"x-request-id", request_id)])
 
     async def check_session(self, authorization: bytes, request_id: bytes) -> Verdict:
-        """A console session; ANONYMOUS when registration refuses it (the service answers 401)."""
+        """A console session; ANONYMOUS when registration refuses it (the service answers 401), or
+        the 410 to relay when its account is terminated."""
         key = "s" + authorization.decode("latin-1")
         headers = [(b"authorization", authorization), (b"x-request-id", request_id)]
         return self.cache.get(key) or await self._lookup(key, _SESSION_PATH, headers)
@@ -116,6 +119,8 @@ class Authenticator:
 
 
 def _verdict(status: int, body: bytes) -> tuple[Verdict, float]:
+    if status == 410 and body.startswith(b'{"error"'):
+        return Verdict(relay=body, status=410), 0.0  # R-DER-04: the account is terminated, for every call
     if 400 <= status < 500:
         return ANONYMOUS, 0.0
     if status != 200:

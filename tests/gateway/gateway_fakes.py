@@ -46,6 +46,8 @@ class FakeService:
     tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Authorization value → answer of /internal/auth/session; absent → 401
     sessions: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Authorization value → the 410 body of a terminated account's session
+    terminated: dict[str, dict[str, Any]] = field(default_factory=dict)
     introspections: int = 0
     openapi: dict[str, Any] = field(default_factory=dict)
     url: str = ""
@@ -69,8 +71,11 @@ class FakeService:
             body = self.tokens.get(token, INVALID_TOKEN)
         elif path == "/internal/auth/session":
             self.introspections += 1
-            answer = self.sessions.get(headers.get("authorization", ""))
+            authorization = headers.get("authorization", "")
+            answer = self.sessions.get(authorization)
             status, body = (200, answer) if answer else (401, {"error": {"code": "unauthorized"}})
+            if authorization in self.terminated:
+                status, body = 410, self.terminated[authorization]
         elif path == "/readyz":
             body = {
                 "service": self.name,

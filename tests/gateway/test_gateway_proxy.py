@@ -198,6 +198,25 @@ class TestSession:
         assert response.status_code == 200
         assert "x-sandbox-account" not in services["registration"].last.headers
 
+    @pytest.mark.rule("R-DER-04")
+    async def test_a_terminated_accounts_session_is_410_on_every_service(
+        self, client: httpx.AsyncClient, services: dict[str, FakeService]
+    ) -> None:
+        gone = {
+            "error": {
+                "code": "account_terminated",
+                "message": "该帐号已被注销",
+                "terminated_at": "2026-12-10T02:54:26+08:00",
+                "reason": "inactive",
+            }
+        }
+        services["registration"].terminated["Bearer gone"] = gone
+        for path in ("/api/v1/account", "/api/v1/materials", "/api/v1/certifications"):
+            response = await client.get(path, headers={"Authorization": "Bearer gone"})
+            assert (response.status_code, response.json()) == (410, gone), path
+        assert services["messaging"].seen == []
+        assert services["certification"].seen == []
+
     async def test_logout_clears_the_cache(
         self, client: httpx.AsyncClient, services: dict[str, FakeService]
     ) -> None:

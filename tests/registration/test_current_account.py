@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import httpx
+from datetime import datetime
 
+import httpx
+import pytest
+
+from contracts.registration.client import SESSION_INTROSPECT_PATH, TERMINATIONS_PATH
 from contracts.registration.schemas import encode_account_header
 from tests.registration.factories import fixture_account, login
 
@@ -60,3 +64,35 @@ class TestCurrentAccount:
         )
 
         assert r.json()["account_id"] == account["account_id"]
+
+
+class TestTerminatedSession:
+    @pytest.mark.rule("R-DER-04")
+    async def test_the_session_introspection_of_a_terminated_account_is_410_with_date_and_reason(
+        self, client: httpx.AsyncClient
+    ) -> None:
+        account = await fixture_account(client)
+        headers = await login(client, account["email"], account["password"])
+        now = datetime.fromisoformat(
+            (await client.get("/api/v1/account", headers=headers)).json()["last_login_at"]
+        )
+        batch = {
+            "items": [
+                {
+                    "account_id": account["account_id"],
+                    "rule": "R-DER-02",
+                    "reason": "inactive",
+                    "anchor_at": now.isoformat(),
+                    "at": now.isoformat(),
+                }
+            ]
+        }
+        terminated = await client.post(TERMINATIONS_PATH, json=batch)
+        assert terminated.status_code == 200, terminated.text
+
+        r = await client.get(SESSION_INTROSPECT_PATH, headers=headers)
+
+        assert r.status_code == 410
+        assert r.json()["error"]["code"] == "account_terminated"
+        assert r.json()["error"]["reason"] == "inactive"
+        assert r.json()["error"]["terminated_at"] is not None

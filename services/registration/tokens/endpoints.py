@@ -11,13 +11,14 @@ from contracts.registration.identity import account_from_request
 from contracts.registration.schemas import Introspection
 from servicekit.bodies import cgi_json
 from servicekit.db import SessionDep
-from servicekit.errors import CgiError, Unauthorized
+from servicekit.errors import CgiError
 from services.registration.dependencies import (
     PasswordsDep,
     PeersDep,
     SettingsDep,
     bearer_token,
 )
+from services.registration.errors import terminated_error
 from services.registration.tokens import service, sessions
 from services.registration.tokens.schemas import LoginBody, SessionOut
 
@@ -76,8 +77,9 @@ async def introspect_token(
 
 @internal.get(SESSION_INTROSPECT_PATH, response_model=Introspection)
 async def introspect_session(request: Request, session: SessionDep, peers: PeersDep) -> Introspection:
-    """200 with {account, ttl} for a live operator session, else 401."""
+    """200 with {account, ttl} for a live operator session, 410 `account_terminated` (with
+    `terminated_at` and `reason`, R-DER-04) for a terminated account's, else 401."""
     account, ttl = await sessions.session_account(session, bearer_token(request))
     if account.status == "terminated":
-        raise Unauthorized("该帐号已被注销", code="account_terminated")
+        raise terminated_error(account)
     return await service.introspection(session, account, peers, ttl)

@@ -58,10 +58,11 @@ class TestReadmeWalkthrough:
     def test_the_markers_find_the_curl_walkthrough_the_wizard_and_the_wechatpy_script(self) -> None:
         bash = walkthrough_blocks("bash")
 
-        assert len(bash) == 3
+        assert len(bash) == 4
         assert "/_sandbox/accounts" in bash[0]
         assert "/api/v1/registrations" in bash[1]
         assert "/api/v1/certifications" in bash[2]
+        assert "approved_at" in bash[3]
         assert len(walkthrough_blocks("python")) == 1
         assert not any(re.search(r"\|\s*jq\b", block) for block in bash), "a fresh machine has no jq"
 
@@ -88,7 +89,11 @@ class TestReadmeWalkthrough:
         assert re.search(r'\{"appid":"wx[0-9a-f]{16}","secret":"[0-9a-f]{32}"\}', out), out[-300:]
         assert '"status":"pending","kind":"initial"' in out
         assert "东城发布（北京市东城区人民政府办公室）" in out
-        assert "advanced_interfaces" in out.splitlines()[-1]
+        assert "advanced_interfaces" in out
+        assert '"kind":"deregistration_notice"' in out
+        assert "R-DER-02" in out
+        assert '"code":"account_terminated"' in out
+        assert out.rstrip().endswith('"reason":"inactive"}}')
 
     def test_wechatpy_script_runs_as_written(self, private_sandbox: Sandbox, checkout: Path) -> None:
         (checkout / "demo.py").write_text(walkthrough_blocks("python")[0], encoding="utf-8")

@@ -34,8 +34,9 @@ from tests.e2e.conftest import Sandbox, free_ports, start_sandbox, stop_sandbox
 
 pytestmark = pytest.mark.e2e
 DAY = timedelta(hours=24)
-BATCH = 6
+BATCH = 3
 NOTICE_DAYS = (180, 190, 200, 210)
+SWEEP_INTERVAL = 0.3
 T = TypeVar("T")
 
 
@@ -84,11 +85,17 @@ def db(replicas_sandbox: Sandbox) -> Iterator[Database]:
         database.close()
 
 
-def restart_scheduler(sandbox: Sandbox, *, kill: bool = False, **env: str) -> None:
-    sandbox.supervisor.extra_env.update(env)
-    if sandbox.supervisor.children["scheduler"].process is not None:
-        sandbox.supervisor.stop_process("scheduler", kill=kill)
-    sandbox.supervisor.start_process("scheduler")
+def restart_scheduler(sandbox: Sandbox, **env: str) -> None:
+    """Start the sandbox's scheduler again with `env` added (not when it runs with it already)."""
+    supervisor = sandbox.supervisor
+    process = supervisor.children["scheduler"].process
+    running = process is not None and process.poll() is None
+    if running and all(supervisor.extra_env.get(k) == v for k, v in env.items()):
+        return
+    supervisor.extra_env.update(env)
+    if running:
+        supervisor.stop_process("scheduler")
+    supervisor.start_process("scheduler")
 
 
 def frozen_namespace(sandbox: Sandbox, namespace: str) -> datetime:
@@ -177,16 +184,16 @@ class TestSweepKilledMidWay:
         self, replicas_sandbox: Sandbox, db: Database, unique_namespace: str
     ) -> None:
         sandbox, namespace = replicas_sandbox, unique_namespace
-        restart_scheduler(sandbox, MPSANDBOX_SCHEDULER_SWEEP_ENABLED="false")
+        restart_scheduler(sandbox, MPSANDBOX_SCHEDULER_SWEEP_ENABLED="false")  # no sweep until set up
         now = frozen_namespace(sandbox, namespace)
-        # 12 accounts idle 215 days (day 180…210 and the termination), 12 idle 205 days (day 180…200);
-        # the sweep takes them by due instant: 4 batches of 6, the idlest first.
-        long_idle = [now - 215 * DAY + i * timedelta(minutes=1) for i in range(12)]
-        idle = [now - 205 * DAY + i * timedelta(minutes=1) for i in range(12)]
+        # 6 accounts idle 215 days (day 180…210 and the termination), 6 idle 205 days (day 180…200);
+        # the sweep takes them by due instant: 4 batches of 3, the idlest first.
+        long_idle = [now - 215 * DAY + i * timedelta(minutes=1) for i in range(2 * BATCH)]
+        idle = [now - 205 * DAY + i * timedelta(minutes=1) for i in range(2 * BATCH)]
         accounts = create_idle_accounts(sandbox, namespace, long_idle + idle)
-        due = {a: NOTICE_DAYS if i < 12 else NOTICE_DAYS[:3] for i, a in enumerate(accounts)}
+        due = {a: NOTICE_DAYS if i < 2 * BATCH else NOTICE_DAYS[:3] for i, a in enumerate(accounts)}
         known = "SELECT count(*) FROM scheduler.deregistration_accounts WHERE namespace = $1"
-        wait_until(lambda: db.value(known, namespace) == 24, "the scheduler to know every account")
+        wait_until(lambda: db.value(known, namespace) == 4 * BATCH, "the scheduler to know every account")
 
         # Hold the last batch back: the notice row its sweep is about to insert for the last account is
         # already inserted here, uncommitted, so that batch's INSERT waits on this transaction.
@@ -208,20 +215,21 @@ class TestSweepKilledMidWay:
             INACTIVITY_RULE,
             anchor,
         )
+        three_batches = 2 * BATCH * 4 + BATCH * 3  # notices
         committed = "SELECT count(*) FROM scheduler.deregistration_notices WHERE namespace = $1"
         restart_scheduler(
             sandbox,
             MPSANDBOX_SCHEDULER_SWEEP_ENABLED="true",
-            MPSANDBOX_SCHEDULER_SWEEP_INTERVAL_SECONDS="0.5",
+            MPSANDBOX_SCHEDULER_SWEEP_INTERVAL_SECONDS=str(SWEEP_INTERVAL),
         )
         try:
             blocked = (
                 "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a USING (pid) "
                 "WHERE NOT l.granted AND a.datname = current_database()"
             )
-            # Three batches committed (12 × 4 + 6 × 3 notices) while the fourth waits: per-batch commits.
+            # Three batches committed while the fourth waits: one transaction per batch.
             wait_until(
-                lambda: db.value(blocked) > 0 and db.value(committed, namespace) == 12 * 4 + 6 * 3,
+                lambda: db.value(blocked) > 0 and db.value(committed, namespace) == three_batches,
                 "three committed batches and the fourth waiting (one transaction per batch)",
                 timeout=20,
             )
@@ -230,12 +238,87 @@ class TestSweepKilledMidWay:
         finally:
             holder.execute("ROLLBACK")
             holder.close()
-        assert db.value(committed, namespace) == 12 * 4 + 6 * 3  # the killed batch left nothing
+        assert db.value(committed, namespace) == three_batches  # the killed batch left nothing
 
-        restart_scheduler(sandbox)  # the same settings: it sweeps again every half second
+        restart_scheduler(sandbox)  # the same settings: it sweeps again
         with sandbox.admin(namespace, timeout=60) as admin:
             resumed = admin.post("/_sandbox/clock/advance", json={"minutes": 0})
         assert resumed.status_code == 200, resumed.text
 
-        assert db.value(committed, namespace) == 12 * 4 + 12 * 3
+        assert db.value(committed, namespace) == 2 * BATCH * (4 + 3)
+        assert_exactly_once(sandbox, namespace, due, channels_of(sandbox, namespace))
+
+
+@pytest.fixture
+def second_scheduler(replicas_sandbox: Sandbox, tmp_path: Path) -> Iterator[str]:
+    """Another scheduler process beside the sandbox's: the same database, peers and settings (the
+    supervisor's environment), its own port. Returns its URL."""
+    (port,) = free_ports(1)
+    env = replicas_sandbox.supervisor.child_env()
+    env["MPSANDBOX_SCHEDULER_PORT"] = str(port)
+    env["MPSANDBOX_SCHEDULER_SWEEP_ENABLED"] = "true"
+    env["MPSANDBOX_SCHEDULER_SWEEP_INTERVAL_SECONDS"] = str(SWEEP_INTERVAL)
+    log = (tmp_path / "scheduler-2.log").open("w", encoding="utf-8")
+    command = [sys.executable, "-m", "uvicorn", "services.scheduler.app:app", "--host", "127.0.0.1",
+               "--port", str(port), "--no-access-log"]  # fmt: skip
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+
+        def ready() -> bool:
+            assert process.poll() is None, (tmp_path / "scheduler-2.log").read_text()
+            try:
+                return httpx.get(f"{url}/readyz", timeout=2, trust_env=False).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_until(ready, "the second scheduler to be ready")
+        yield url
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+        log.close()
+
+
+@pytest.mark.rule("R-DER-03", "R-DER-06", "R-CLK-01", "R-DER-04")
+class TestTwoSchedulers:
+    def test_two_scheduler_processes_sweeping_and_advancing_one_database_send_each_notice_once(
+        self, replicas_sandbox: Sandbox, second_scheduler: str, unique_namespace: str
+    ) -> None:
+        sandbox, namespace = replicas_sandbox, unique_namespace
+        restart_scheduler(  # the same sweep as the second process's
+            sandbox,
+            MPSANDBOX_SCHEDULER_SWEEP_ENABLED="true",
+            MPSANDBOX_SCHEDULER_SWEEP_INTERVAL_SECONDS=str(SWEEP_INTERVAL),
+        )
+        now = frozen_namespace(sandbox, namespace)
+        # Idle 185 days: day 180 due now (both processes' sweeps race for it while they are created);
+        # 190, 200 and 210 and the termination come with the advances.
+        accounts = create_idle_accounts(
+            sandbox, namespace, [now - 185 * DAY + i * timedelta(minutes=1) for i in range(3 * BATCH)]
+        )
+        headers = {ADMIN_KEY_HEADER: sandbox.admin_key, NAMESPACE_HEADER: namespace}
+        via_gateway, direct = sandbox.url, second_scheduler
+
+        def advance(job: tuple[str, dict[str, int]]) -> list[dict[str, Any]]:
+            base, body = job
+            moved = httpx.post(
+                f"{base}/_sandbox/clock/advance", json=body, headers=headers, timeout=60, trust_env=False
+            )
+            assert moved.status_code == 200, moved.text
+            return [e for e in moved.json()["events"] if e["service"] == "scheduler"]
+
+        zero, ten = {"minutes": 0}, {"days": 10}
+        jobs = [(via_gateway, ten), (direct, zero), (direct, ten), (via_gateway, zero), (direct, ten)]
+        answered = in_parallel(advance, jobs, workers=len(jobs))
+
+        reported = Counter(
+            (e["account_id"], e["kind"], e["data"].get("day")) for events in answered for e in events
+        )
+        assert all(n == 1 for n in reported.values()), reported  # no advance reported one twice
+        due = dict.fromkeys(accounts, NOTICE_DAYS)
         assert_exactly_once(sandbox, namespace, due, channels_of(sandbox, namespace))

@@ -1,5 +1,6 @@
 from typing import ClassVar
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from servicekit.settings import ServiceSettings
@@ -13,6 +14,11 @@ class SchedulerSettings(ServiceSettings):
     # R-CLK-03: at least every minute while the real clock runs.
     sweep_interval_seconds: float = 30.0
     sweep_enabled: bool = True
+    # R-DER-06: a sweep owns the clock one turn at a time (a peer's hook, one batch) and lets an
+    # advance in between; it gives up (the next sweep resumes) after this long of advances.
+    sweep_patience_seconds: float = 10.0
+    # Accounts per batch of deregistration work, each batch its own transaction (None: 500).
+    deregistration_batch: int | None = Field(default=None, ge=1)
     # Clock hooks and resets may do bulk work (a million followers, thousands of accounts).
     hook_timeout_seconds: float = 60.0
     # R-CLK-01: an advance waits this long for another advance (or a sweep) of its namespace to

@@ -6,6 +6,11 @@ relays its lifecycle facts before its hook answers, so the scheduler's schedule 
 the own hook has committed, the terminations it decided go to registration and its messages to
 messaging (`deregistration.jobs.deliver`). A failing service does not stop the others: hooks are
 idempotent and state-driven, so the failed one catches up on the next advance or sweep.
+
+Every piece of work — a peer's hook, a batch of the scheduler's own transitions (each batch its own
+transaction), a batch of deliveries — runs inside a `turn`: nothing for an advance, which owns its
+namespace throughout; one ownership of the clock at a time for the sweep (`clock.ownership.sweep_turn`),
+so an advance waits for at most one of them (R-DER-06).
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from servicekit.lifecycle import (
 )
 from services.scheduler.deregistration import jobs as deregistration_jobs
 from services.scheduler.deregistration import service as deregistration
-from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, unit_of_work
+from services.scheduler.runtime import PEER_SERVICES, SELF, Runtime, Turn, already_owned, unit_of_work
 
 log = logging.getLogger("scheduler.fanout")
 
@@ -67,7 +72,9 @@ async def _post(runtime: Runtime, name: str, path: str, body: dict[str, object] 
     return payload
 
 
-async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcome:
+async def run_clock_hooks(
+    runtime: Runtime, request: ClockHookRequest, turn: Turn = already_owned
+) -> Outcome:
     """Every service's clock hook for one interval; events merged in time order (R-CLK-02).
 
     An advance of one namespace stops at each instant inside it where a deregistration cycle ends,
@@ -77,7 +84,7 @@ async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcom
     `MAX_ROUNDS` stops; the rest of a very busy interval runs as one round.
     """
     if request.namespace is None or request.from_ is None or request.to is None:
-        outcome = await _run_round(runtime, request)
+        outcome = await _run_round(runtime, request, turn)
     else:
         outcome, start = Outcome(), request.from_
         for round_number in range(1, MAX_ROUNDS + 1):
@@ -85,7 +92,7 @@ async def run_clock_hooks(runtime: Runtime, request: ClockHookRequest) -> Outcom
             if round_number < MAX_ROUNDS:
                 end = await _next_stop(runtime, request.namespace, start, request.to) or request.to
             part = await _run_round(
-                runtime, ClockHookRequest(namespace=request.namespace, from_=start, to=end)
+                runtime, ClockHookRequest(namespace=request.namespace, from_=start, to=end), turn
             )
             outcome.absorb(part)
             if end >= request.to:
@@ -104,13 +111,16 @@ async def _next_stop(runtime: Runtime, namespace: str, start: datetime, to: date
         return None
 
 
-async def _run_round(runtime: Runtime, request: ClockHookRequest) -> Outcome:
-    """Every peer's hook, then the scheduler's own and its deliveries (after its commit)."""
+async def _run_round(runtime: Runtime, request: ClockHookRequest, turn: Turn) -> Outcome:
+    """Every peer's hook, then the scheduler's own batch by batch and its deliveries (after each
+    batch's commit); each piece in a turn of its own."""
     outcome = Outcome()
     body = request.model_dump(mode="json", by_alias=True)
     for name in PEER_SERVICES:
         try:
-            answer = ClockHookResponse.model_validate(await _post(runtime, name, CLOCK_HOOK_PATH, body))
+            async with turn():
+                payload = await _post(runtime, name, CLOCK_HOOK_PATH, body)
+            answer = ClockHookResponse.model_validate(payload)
         except (SandboxError, ValidationError, ValueError) as exc:
             log.warning("clock hook of %s failed: %s", name, exc)
             outcome.failures[name] = str(exc)
@@ -118,9 +128,9 @@ async def _run_round(runtime: Runtime, request: ClockHookRequest) -> Outcome:
         outcome.reached.append(name)
         outcome.events.extend(answer.events)
     try:
-        async with unit_of_work(runtime.sessionmaker) as session:
-            outcome.events.extend(await deregistration.clock_hook(session, request))
-        outcome.events.extend(await deregistration_jobs.deliver(runtime))
+        async for performed in deregistration_jobs.perform_due_in_batches(runtime, request, turn):
+            outcome.events.extend(performed)
+        outcome.events.extend(await deregistration_jobs.deliver(runtime, turn))
     except (SandboxError, SQLAlchemyError) as exc:
         log.warning("own clock hook failed: %s", exc)
         outcome.failures[SELF] = str(exc)

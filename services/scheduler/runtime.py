@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
@@ -16,6 +16,17 @@ PEER_SERVICES = ("registration", "certification", "messaging")
 SELF = "scheduler"
 DEFAULT_HOOK_TIMEOUT = 60.0
 DEFAULT_CLOCK_WAIT = 30.0
+DEFAULT_SWEEP_PATIENCE = 10.0
+
+# One turn of clock-hook work (a peer's hook, a batch of the scheduler's own, a batch of deliveries):
+# entered around each, so a sweep can own the clock turn by turn (`clock.ownership.sweep_turn`).
+Turn = Callable[[], AbstractAsyncContextManager[None]]
+
+
+@asynccontextmanager
+async def already_owned() -> AsyncIterator[None]:
+    """The turn of an advance: it owns its namespace for the whole interval already."""
+    yield
 
 
 @dataclass(frozen=True)
@@ -24,6 +35,8 @@ class Runtime:
     peers: Mapping[str, httpx.AsyncClient]
     hook_timeout: float = DEFAULT_HOOK_TIMEOUT
     clock_wait: float = DEFAULT_CLOCK_WAIT
+    sweep_patience: float = DEFAULT_SWEEP_PATIENCE
+    batch: int | None = None  # accounts per batch of the own hook; None: the module default
 
     @classmethod
     def from_app(cls, app: FastAPI) -> Runtime:
@@ -33,6 +46,8 @@ class Runtime:
             peers=app.state.peers,
             hook_timeout=getattr(settings, "hook_timeout_seconds", DEFAULT_HOOK_TIMEOUT),
             clock_wait=getattr(settings, "clock_wait_seconds", DEFAULT_CLOCK_WAIT),
+            sweep_patience=getattr(settings, "sweep_patience_seconds", DEFAULT_SWEEP_PATIENCE),
+            batch=getattr(settings, "deregistration_batch", None),
         )
 
 

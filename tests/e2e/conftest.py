@@ -87,8 +87,11 @@ def free_gateway_port(taken: set[int] | None = None) -> int:
     raise RuntimeError("no free gateway port with its four service ports free")
 
 
-def start_sandbox(server_url: str, root: Path) -> tuple[Sandbox, TestDatabase]:
-    """A sandbox on its own database (on `server_url`'s server) and its own data dir under `root`."""
+def start_sandbox(
+    server_url: str, root: Path, extra_env: dict[str, str] | None = None
+) -> tuple[Sandbox, TestDatabase]:
+    """A sandbox on its own database (on `server_url`'s server) and its own data dir under `root`;
+    `extra_env` goes to every process (and can be changed before `supervisor.start_process`)."""
     database = TestDatabase(server_url)
     url = database.start()
     data_dir = root / "data"
@@ -101,6 +104,7 @@ def start_sandbox(server_url: str, root: Path) -> tuple[Sandbox, TestDatabase]:
         database_url=url,
         admin_key=secrets.token_urlsafe(16),
         ports=ports,
+        extra_env=extra_env,
         sink=plain_sink(log),
         ready_timeout=60.0,
     )

@@ -1,45 +1,78 @@
-"""After the clock hook has committed: terminations carried out by registration, messages relayed.
+"""The scheduler's own clock-hook work, a transaction per batch, and what follows its commits:
+terminations carried out by registration, messages relayed.
 
-Both are retried after every later hook (advance or sweep) until they went: a termination until
-registration answers it (R-DER-04), a message until messaging recorded it (keyed, so never twice).
+`perform_due_in_batches` commits each batch of due accounts on its own (R-DER-06): a process killed
+mid-way keeps every batch it finished, and the next advance or sweep resumes with the accounts still
+due — a batch is whole or absent, and a notice row once inserted is never inserted again (R-DER-03).
+Each batch, and each batch of deliveries, runs inside a `turn` (`runtime.Turn`): a sweep lets an
+advance in between two turns.
+
+Terminations and messages are retried after every later hook (advance or sweep) until they went: a
+termination until registration answers it (R-DER-04), a message until messaging recorded it (keyed,
+so never twice).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contracts.messaging.relay import deliver_all_pending
+from contracts.messaging.relay import BATCH as RELAY_BATCH
+from contracts.messaging.relay import deliver_pending
 from contracts.registration.client import RegistrationClient
 from contracts.registration.schemas import Termination as TerminationRequest
 from contracts.registration.schemas import TerminationBatch, TerminationResult
 from servicekit import clock
 from servicekit.clock import SHANGHAI
 from servicekit.errors import SandboxError
-from servicekit.lifecycle import ClockEvent, clock_event
-from services.scheduler.deregistration import repository, rules
+from servicekit.lifecycle import ClockEvent, ClockHookRequest, clock_event
+from services.scheduler.deregistration import repository, rules, service
 from services.scheduler.deregistration.models import PendingMessage, Termination
 from services.scheduler.peers import messaging_of, registration_of
-from services.scheduler.runtime import Runtime
+from services.scheduler.runtime import Runtime, Turn, already_owned, unit_of_work
 
 log = logging.getLogger("scheduler.deregistration")
 BATCH = 500
 
 
-async def deliver(runtime: Runtime) -> list[ClockEvent]:
+async def perform_due_in_batches(
+    runtime: Runtime, payload: ClockHookRequest, turn: Turn = already_owned
+) -> AsyncIterator[list[ClockEvent]]:
+    """The own clock hook (`service.perform_due_batch`), each batch its own turn and transaction,
+    until no due account is left that another runner does not hold; yields each committed batch's
+    events (so a failure later loses none of them)."""
+    limit = runtime.batch or service.BATCH
+    async with unit_of_work(runtime.sessionmaker) as session:
+        to = await service.horizon(session, payload)
+    more = True
+    while more:
+        async with turn(), unit_of_work(runtime.sessionmaker) as session:
+            performed, more = await service.perform_due_batch(
+                session, namespace=payload.namespace, to=to, limit=limit
+            )
+        yield performed
+
+
+async def deliver(runtime: Runtime, turn: Turn = already_owned) -> list[ClockEvent]:
     """Terminations first (their messages are written when registration confirms them), then every
-    pending message; returns the events of the terminations confirmed now."""
-    events = await deliver_terminations(runtime.sessionmaker, registration_of(runtime.peers))
-    await deliver_all_pending(runtime.sessionmaker, PendingMessage, messaging_of(runtime.peers))
-    return events
+    pending message, a batch per turn; returns the events of the terminations confirmed now."""
+    events = await deliver_terminations(runtime.sessionmaker, registration_of(runtime.peers), turn)
+    messaging = messaging_of(runtime.peers)
+    while True:
+        async with turn():
+            delivered = await deliver_pending(runtime.sessionmaker, PendingMessage, messaging)
+        if delivered < RELAY_BATCH:
+            return events
 
 
 async def deliver_terminations(
-    maker: async_sessionmaker[AsyncSession], registration: RegistrationClient | None
+    maker: async_sessionmaker[AsyncSession],
+    registration: RegistrationClient | None,
+    turn: Turn = already_owned,
 ) -> list[ClockEvent]:
     """Ask registration to terminate pending terminations, a batch per call, until none is left or it
     fails. A confirmed termination gets its event and its messages (R-DER-04) exactly once: its row
@@ -48,7 +81,7 @@ async def deliver_terminations(
     if registration is None:
         return events
     while True:
-        async with maker() as session, session.begin():
+        async with turn(), maker() as session, session.begin():
             rows = await repository.pending_terminations(session, limit=BATCH)
             if not rows:
                 return events

@@ -41,26 +41,43 @@ BATCH = 500
 
 
 async def perform_due_notices(session: AsyncSession, payload: ClockHookRequest) -> list[ClockEvent]:
-    """R-DER-01/02/03: every notice day due by the horizon, all of an account's due days at once
-    (earlier days first, each at its own instant); the last day of a cycle also decides the
-    termination. Batches until no due account is left that another runner does not hold."""
-    namespace = payload.namespace
-    if namespace is not None:
-        to = payload.to or await clock.now(session, namespace)
-    else:
-        to = await repository.latest_clock(session)
+    """R-DER-01/02/03: every notice due by the horizon, in batches, all in the caller's transaction
+    (the `/internal/clock-hook` route). The clock API and the sweep commit batch by batch instead
+    (`jobs.perform_due_in_batches`)."""
+    to = await horizon(session, payload)
     events: list[ClockEvent] = []
     while True:
-        due = await repository.lock_due(session, namespace=namespace, to=to, limit=BATCH)
-        if not due:
+        performed, more = await perform_due_batch(session, namespace=payload.namespace, to=to, limit=BATCH)
+        events += performed
+        if not more:
             return events
-        ids = [row.account_id for row in due]
-        performed = await repository.perform_steps(session, ids, to=to if namespace is not None else None)
-        await _write_consequences(session, performed, {row.account_id: row for row in due})
-        await repository.refresh_due(session, ids)
-        events += [_notice_event(row) for row in sorted(performed, key=lambda r: (r.at, r.account_id))]
-        if len(due) < BATCH:
-            return events
+
+
+async def horizon(session: AsyncSession, payload: ClockHookRequest) -> datetime:
+    """How far a hook performs: `payload.to` (else the namespace's clock) for one namespace; for every
+    namespace (None) the furthest clock, each account then bounded by its own namespace's clock."""
+    if payload.namespace is not None:
+        return payload.to or await clock.now(session, payload.namespace)
+    return await repository.latest_clock(session)
+
+
+async def perform_due_batch(
+    session: AsyncSession, *, namespace: str | None, to: datetime, limit: int
+) -> tuple[list[ClockEvent], bool]:
+    """One batch (R-DER-01/02/03): up to `limit` due accounts no other runner holds, locked; every
+    notice day of each due by the horizon (earlier days first, each at its own instant), its messages,
+    and the termination decided on the last day of a cycle — all in the caller's transaction, which
+    the caller may commit at once: a batch is whole or absent. Returns the events and whether a full
+    batch was found (more may be due)."""
+    due = await repository.lock_due(session, namespace=namespace, to=to, limit=limit)
+    if not due:
+        return [], False
+    ids = [row.account_id for row in due]
+    performed = await repository.perform_steps(session, ids, to=to if namespace is not None else None)
+    await _write_consequences(session, performed, {row.account_id: row for row in due})
+    await repository.refresh_due(session, ids)
+    events = [_notice_event(row) for row in sorted(performed, key=lambda r: (r.at, r.account_id))]
+    return events, len(due) >= limit
 
 
 def _notice_data(row: Row[Any]) -> dict[str, Any]:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from fastapi import FastAPI
 
 from servicekit.lifecycle import ClockHookRequest
 from servicekit.logs import log_background_failure
-from services.scheduler.clock.ownership import own_all_namespaces
+from services.scheduler.clock.ownership import SweepYielded, sweep_turn
 from services.scheduler.fanout import run_clock_hooks
 from services.scheduler.runtime import Runtime
 
@@ -22,13 +22,19 @@ SWEEP_JOB_ID = "clock-sweep"
 async def sweep(runtime: Runtime) -> int | None:
     """One sweep: namespace None lets each service bring every namespace up to its own clock.
 
-    Runs only while no advance owns a namespace (`ownership`); returns None when it skipped.
+    It owns the clock one turn at a time (`ownership.sweep_turn`: a peer's hook, a batch) and lets
+    any advance run in between (R-DER-06); returns the number of events, or None when it gave way
+    to advances for longer than its patience — what it finished is committed, the next sweep resumes.
     """
-    async with own_all_namespaces(runtime.sessionmaker) as owned:
-        if not owned:
-            log.info("sweep skipped: an advance is running its hooks; the next sweep catches up")
-            return None
-        outcome = await run_clock_hooks(runtime, ClockHookRequest(namespace=None))
+
+    def turn() -> AbstractAsyncContextManager[None]:
+        return sweep_turn(runtime.sessionmaker, patience=runtime.sweep_patience)
+
+    try:
+        outcome = await run_clock_hooks(runtime, ClockHookRequest(namespace=None), turn)
+    except SweepYielded as exc:
+        log.info("sweep gave way (%s); the next sweep resumes", exc)
+        return None
     log.info(
         "sweep: %d events; services reached: %s; failed: %s",
         len(outcome.events),

@@ -28,11 +28,18 @@ def peer_path(template: str, **params: str) -> str:
     return template.format(**{name: quote(value, safe="") for name, value in params.items()})
 
 
+KEEPALIVE_EXPIRY = 2.0  # seconds; uvicorn's default keep-alive timeout is 5
+
+
 def make_client(base_url: str, *, timeout: float = 10.0, **kwargs: Any) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         base_url=base_url,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 3.0)),
-        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        # Retire idle connections well before uvicorn closes them (5 s keep-alive): at equal timeouts
+        # a request could go out on a connection the peer was closing — a spurious 503 `<peer>_unavailable`.
+        limits=httpx.Limits(
+            max_connections=100, max_keepalive_connections=20, keepalive_expiry=KEEPALIVE_EXPIRY
+        ),
         event_hooks={"request": [_add_request_id]},
         **kwargs,
     )

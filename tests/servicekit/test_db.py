@@ -246,3 +246,12 @@ class TestFullServer:
                 await backend_pid(engine)
         finally:
             await holder.close()
+
+
+class TestPeerKeepAlive:
+    def test_peer_clients_retire_idle_connections_before_uvicorn_closes_them(self) -> None:
+        from servicekit.http import KEEPALIVE_EXPIRY, make_client
+
+        client = make_client("http://127.0.0.1:1")
+        pool = client._transport._pool  # type: ignore[attr-defined]
+        assert pool._keepalive_expiry == KEEPALIVE_EXPIRY < 5.0  # uvicorn's default keep-alive timeout

@@ -3,10 +3,13 @@ set-based (one locking read, one grant statement, one update) and idempotent (dr
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from servicekit.lifecycle import ClockEvent, ClockHookRequest, clock_event
 from services.certification.applications import repository
+from services.certification.applications import service as approvals
 from services.certification.certifications import repository as certifications
 from services.certification.certifications import service as granted
 from services.certification.notices import service as notices
@@ -41,22 +44,10 @@ async def approve_due(
     await repository.mark_approved_at_deadline(session, [a.id for a in chosen])
     events = []
     for application, values in zip(chosen, grants, strict=True):
-        application.status, application.decided_at, application.decided_by = (
-            "approved",
-            application.deadline,
-            "deadline",
-        )
-        notices.notify(
-            session,
-            granted.recipient(application),
-            kind=notices.APPROVED,
-            name=application.certified_name,
-            at=application.deadline,
-            data={
-                "certified_name": application.certified_name,
-                "expires_at": values["expires_at"],
-                "kind": application.kind,
-            },
+        expires_at = values["expires_at"]
+        assert isinstance(expires_at, datetime)
+        approvals.mark_approved(
+            session, application, at=application.deadline, decided_by="deadline", expires_at=expires_at
         )
         events.append(
             clock_event(
@@ -68,7 +59,7 @@ async def approve_due(
                     "certification_id": application.id,
                     "certified_name": application.certified_name,
                     "kind": application.kind,
-                    "expires_at": values["expires_at"].isoformat(),  # type: ignore[attr-defined]
+                    "expires_at": expires_at.isoformat(),
                 },
             )
         )

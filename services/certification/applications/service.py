@@ -185,17 +185,29 @@ async def approve(
     session: AsyncSession, application: Application, *, at: datetime, decided_by: str
 ) -> Certification:
     row = await granted.grant(session, application, at=at)
+    mark_approved(session, application, at=at, decided_by=decided_by, expires_at=row.expires_at)
+    await session.flush()
+    return row
+
+
+def mark_approved(
+    session: AsyncSession, application: Application, *, at: datetime, decided_by: str, expires_at: datetime
+) -> None:
+    """An approval's own record and its notice (R-CER-05), whoever decided: a reviewer, the `instant`
+    policy or the deadline."""
     application.status, application.decided_at, application.decided_by = "approved", at, decided_by
     notices.notify(
         session,
         granted.recipient(application),
         kind=notices.APPROVED,
-        name=row.certified_name,
+        name=application.certified_name,
         at=at,
-        data={"certified_name": row.certified_name, "expires_at": row.expires_at, "kind": application.kind},
+        data={
+            "certified_name": application.certified_name,
+            "expires_at": expires_at,
+            "kind": application.kind,
+        },
     )
-    await session.flush()
-    return row
 
 
 async def reject(session: AsyncSession, application: Application, *, at: datetime, reason: str) -> None:
